@@ -1,0 +1,79 @@
+"""The command line: arguments, exit codes and error printing. No domain logic lives here.
+
+Exit codes (the spec): 0 no finding at or above --fail-on; 1 at least one; 2 the run could not be
+done (bad flags or input); 3 an internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from compliance import __version__
+from compliance.errors import InputError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+# command name -> (module under compliance.commands, one-line help)
+COMMANDS = {
+    "check": ("check", "review contract files against rulesets"),
+    "audit": ("audit", "audit an account snapshot against the account rules of a ruleset"),
+    "disclose": ("disclose", "write the risk-disclosure statement computed from a contract"),
+    "rules": ("rules", "list, show, test and format rulesets"),
+    "schema": ("schema", "print the JSON Schema of contracts, snapshots or findings"),
+    "risk": ("risk", "liquidation, return and Monte Carlo figures for a contract or given terms"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad flags as ``compliance: error: ...`` with exit 2, no usage dump."""
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.stderr.write(f"(see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="compliance", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"compliance {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                                    help=argparse.SUPPRESS)
+        module = importlib.import_module(f"compliance.commands.{module_name}")
+        module.add_arguments(command_parser)
+        command_parser.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
+    try:
+        return int(args._module.run(args))
+    except InputError as error:
+        for diagnostic in error.diagnostics:
+            sys.stderr.write(diagnostic.render() + "\n")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("compliance: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if getattr(args, "debug", False):
+            raise
+        sys.stderr.write(
+            f"compliance: internal error ({type(error).__name__}): {error}. This is a bug; please "
+            "report it with the command and input that caused it (rerun with --debug for details).\n")
+        return EXIT_INTERNAL

@@ -1,0 +1,1 @@
+"""Renderers: every output format is a function of a ``compliance.findings.Report``."""
