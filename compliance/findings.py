@@ -58,6 +58,20 @@ class RuleRun:
 
 
 @dataclass(frozen=True)
+class RuleInfo:
+    """A rule's metadata, for outputs that list rules (SARIF tool.driver.rules, reports)."""
+
+    rule_id: str
+    ruleset: str
+    title: str
+    topic: str
+    severity: Severity
+    citation: str
+    fix: str = ""           # the fix hint as written (may contain {placeholders})
+    description: str = ""   # the requirement in words, or the rule's source text
+
+
+@dataclass(frozen=True)
 class RulesetInfo:
     name: str
     version: str
@@ -95,7 +109,9 @@ class Report:
     inputs: tuple[InputInfo, ...]
     findings: tuple[Finding, ...]
     runs: tuple[RuleRun, ...] = ()
+    rules: tuple[RuleInfo, ...] = ()
     as_of: str = ""
+    kind: str = "check"                 # "check" (contracts) or "audit" (a snapshot)
     notices: tuple[Finding, ...] = ()  # e.g. expired waivers, reported as warnings
     extra: dict[str, Any] = field(default_factory=dict)  # audit metrics, stress results, binding limits
 
