@@ -1,0 +1,760 @@
+"""Account snapshots: one row per account, read column-wise into numpy arrays.
+
+A snapshot is a CSV, Parquet, YAML or JSON file (YAML/JSON: a top-level mapping with a list
+``accounts:`` of rows). Rules over millions of accounts are evaluated on the columns held here, so
+nothing in the reading path loops over rows in Python; only the error paths (find the first bad
+row) and the per-row views (``row``, ``row_document``) do.
+
+Columns (see the "Account snapshots" section of the spec):
+
+* required: ``account_id``, ``client_category``, ``balance``, ``equity``, ``margin_used``,
+  ``exposure``;
+* optional: ``currency``, ``negative_balance_protection``, ``instrument_class``,
+  ``positions_count``, ``product_type``, ``largest_position``.
+
+Decisions, so that users can rely on them:
+
+* Columns not listed above are not read (CSV and Parquet skip them entirely) and are named in
+  ``Snapshot.ignored_columns`` so that a command can warn about them.
+* Duplicate account ids are an error: a finding must name one account without ambiguity.
+* A snapshot without any account row is an error (an export that produced only a header).
+* At most ``MAX_ROWS`` rows; a CSV line (one record) may be at most ``CSV_BLOCK_SIZE`` bytes.
+* Money is held as float64. ``row(i)`` gives it back exactly as written (``Decimal(repr(x))``) for
+  amounts of at most 15 significant digits, which covers every amount to the cent below 10^13.
+* Without a ``currency`` column (or with an empty cell) money is in ``NO_CURRENCY`` ("XXX", the
+  ISO 4217 code for "no currency"), which the DSL refuses to compare with an amount in EUR.
+
+Positions: for CSV the line is the record's line in the file (the header is line 1) and the column
+is the 1-based character column where the field starts; for YAML/JSON they come from the parser's
+marks; Parquet has no lines, so the "line" is the 1-based row number and the column the 1-based
+field number in the file's schema.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.documents.model import Document, Position
+from compliance.dsl import types as t
+from compliance.dsl.units import Money
+from compliance.errors import Diagnostic, InputError
+
+REQUIRED_COLUMNS = ("account_id", "client_category", "balance", "equity", "margin_used", "exposure")
+OPTIONAL_COLUMNS = ("currency", "negative_balance_protection", "instrument_class", "positions_count",
+                    "product_type", "largest_position")
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+MONEY_COLUMNS = ("balance", "equity", "margin_used", "exposure", "largest_position")
+# Amounts that cannot be negative: required margin and notionals.
+NON_NEGATIVE_COLUMNS = ("margin_used", "exposure", "largest_position")
+COUNT_COLUMNS = ("positions_count",)
+FLAG_COLUMNS = ("negative_balance_protection",)
+# Categorical columns with a closed vocabulary; codes index these tuples, so code 0 is always
+# "retail" whatever the file contains, and compiled rules can compare codes directly.
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "client_category": ("retail", "professional", "eligible_counterparty"),
+    "instrument_class": ("fx_major", "fx_minor", "gold", "index_major", "index_minor",
+                         "commodity", "equity", "crypto", "bond", "other"),
+    "product_type": ("cfd", "spread_bet", "margin_account", "margin_loan", "binary_option"),
+}
+# The currency column has an open vocabulary: its labels are the codes found, sorted.
+CATEGORY_COLUMNS = ("client_category", "currency", "instrument_class", "product_type")
+
+TRUE_TEXTS = ("true", "True", "TRUE", "1", "yes", "Yes", "YES")
+FALSE_TEXTS = ("false", "False", "FALSE", "0", "no", "No", "NO")
+NO_CURRENCY = "XXX"
+
+MAX_ROWS = 50_000_000
+CSV_BLOCK_SIZE = 16 << 20      # the longest CSV record pyarrow can parse
+_HEADER_LIMIT = 1 << 20        # the longest CSV header line
+_HASH_CHUNK = 4 << 20
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a row and a cell are in the file
+# ---------------------------------------------------------------------------------------------
+
+class _Locator:
+    """Maps (row, column) to a position in the file; each file format has its own."""
+
+    def line_of_row(self, row: int) -> int:
+        raise NotImplementedError
+
+    def position(self, row: int, column: str) -> Position:
+        raise NotImplementedError
+
+    def source_line(self, row: int) -> str | None:
+        return None
+
+
+class _CsvLocator(_Locator):
+    """Record i is on line i + 2 unless the file has blank lines or quoted line breaks; then the
+    lines of the records are worked out once, by the csv module (a rare, slower path)."""
+
+    def __init__(self, path: str, header: Sequence[str], plain_lines: bool):
+        self._path = path
+        self._header = list(header)
+        self._record_lines: np.ndarray | None = None if plain_lines else _record_lines(path)
+        self._line_starts: np.ndarray | None = None
+
+    def line_of_row(self, row: int) -> int:
+        if self._record_lines is None:
+            return row + 2
+        return int(self._record_lines[row])
+
+    def _line_text(self, line: int) -> str:
+        if self._line_starts is None:
+            data = np.memmap(self._path, dtype=np.uint8, mode="r")
+            newlines = np.flatnonzero(data == 10)
+            self._line_starts = np.concatenate(([0], newlines + 1))
+            del data
+        if line - 1 >= len(self._line_starts):
+            return ""
+        start = int(self._line_starts[line - 1])
+        with open(self._path, "rb") as handle:
+            handle.seek(start)
+            raw = handle.readline(CSV_BLOCK_SIZE)
+        if line == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        return raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+    def source_line(self, row: int) -> str | None:
+        return self._line_text(self.line_of_row(row))
+
+    def position(self, row: int, column: str) -> Position:
+        line = self.line_of_row(row)
+        index = self._header.index(column)
+        starts = _field_starts(self._line_text(line))
+        return Position(line, starts[index] + 1 if index < len(starts) else 1)
+
+    def header_position(self, column: str) -> Position:
+        starts = _field_starts(self._line_text(1))
+        index = self._header.index(column)
+        return Position(1, starts[index] + 1 if index < len(starts) else 1)
+
+
+def _field_starts(line: str) -> list[int]:
+    """0-based offsets at which the comma-separated fields of one line start."""
+    starts, quoted = [0], False
+    for offset, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            starts.append(offset + 1)
+    return starts
+
+
+def _record_lines(path: str) -> np.ndarray:
+    """The line on which each data record starts, skipping blank lines as pyarrow does."""
+    lines: list[int] = []
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        previous_end = reader.line_num
+        for record in reader:
+            if record and any(record):
+                lines.append(previous_end + 1)
+            previous_end = reader.line_num
+    return np.asarray(lines, dtype=np.int64)
+
+
+class _ParquetLocator(_Locator):
+    def __init__(self, schema_names: Sequence[str]):
+        self._names = list(schema_names)
+
+    def line_of_row(self, row: int) -> int:
+        return row + 1
+
+    def position(self, row: int, column: str) -> Position:
+        return Position(row + 1, self._names.index(column) + 1)
+
+
+class _TreeLocator(_Locator):
+    """YAML/JSON: the marks of each row's mapping and of each of its values."""
+
+    def __init__(self, rows: list[Position], cells: list[dict[str, Position]]):
+        self._rows, self._cells = rows, cells
+
+    def line_of_row(self, row: int) -> int:
+        return self._rows[row].line
+
+    def position(self, row: int, column: str) -> Position:
+        return self._cells[row].get(column, self._rows[row])
+
+
+# ---------------------------------------------------------------------------------------------
+# The snapshot
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """The columns of an account snapshot.
+
+    ``numeric``: float64 arrays for the money columns and ``positions_count`` present in the file.
+    ``valid``: a bool mask "value present" for every optional column present (required columns have
+    no nulls). ``categories``: ``(codes, labels)`` with int16 codes, -1 where the value is missing.
+    ``flags``: bool arrays (False where missing; see ``valid``). ``account_id``: a pyarrow string
+    array, only turned into Python strings for the rows asked for.
+    """
+
+    path: str
+    sha256: str
+    n_rows: int
+    numeric: dict[str, np.ndarray]
+    valid: dict[str, np.ndarray]
+    categories: dict[str, tuple[np.ndarray, tuple[str, ...]]]
+    flags: dict[str, np.ndarray]
+    account_id: pa.Array
+    columns: tuple[str, ...]                 # the known columns present in the file
+    ignored_columns: tuple[str, ...] = ()    # columns in the file that are not read
+    file_format: str = "csv"
+    _locator: _Locator = field(default_factory=_Locator, repr=False)
+
+    def line_of_row(self, i: int) -> int:
+        return self._locator.line_of_row(i)
+
+    def position(self, i: int, column: str) -> Position:
+        return self._locator.position(i, column)
+
+    def account_ids(self, indices: Sequence[int] | np.ndarray) -> list[str]:
+        taken = self.account_id.take(pa.array(np.asarray(indices, dtype=np.int64)))
+        return [str(value) for value in taken.to_pylist()]
+
+    def currency_of(self, i: int) -> str:
+        if "currency" not in self.categories:
+            return NO_CURRENCY
+        codes, labels = self.categories["currency"]
+        code = int(codes[i])
+        return labels[code] if code >= 0 else NO_CURRENCY
+
+    def row(self, i: int) -> dict[str, Any]:
+        """One account as exact values. A missing optional value leaves its key out."""
+        if not 0 <= i < self.n_rows:
+            raise IndexError(f"row {i} of a snapshot of {self.n_rows} rows")
+        currency = self.currency_of(i)
+        out: dict[str, Any] = {}
+        for name in self.columns:
+            if name in self.valid and not self.valid[name][i]:
+                continue
+            if name == "account_id":
+                out[name] = str(self.account_id[i].as_py())
+            elif name in MONEY_COLUMNS:
+                out[name] = Money(_exact(float(self.numeric[name][i])), currency)
+            elif name in COUNT_COLUMNS:
+                out[name] = int(self.numeric[name][i])
+            elif name in FLAG_COLUMNS:
+                out[name] = bool(self.flags[name][i])
+            else:
+                codes, labels = self.categories[name]
+                out[name] = labels[int(codes[i])]
+        return out
+
+    def row_document(self, i: int) -> Document:
+        data = self.row(i)
+        positions = {(): Position(self.line_of_row(i), 1)}
+        for name in data:
+            positions[(name,)] = self.position(i, name)
+        return Document(kind="account", path=self.path, data=data, positions=positions,
+                        sha256=self.sha256)
+
+
+def _exact(value: float) -> Decimal:
+    """The decimal text a float was read from, for texts of at most 15 significant digits."""
+    if value.is_integer() and abs(value) < 2 ** 53:
+        return Decimal(int(value))
+    return Decimal(repr(value))
+
+
+def snapshot_type() -> t.Type:
+    """The record type of one account row, as the DSL checker sees it."""
+    fields: dict[str, t.Type] = {
+        "account_id": t.STRING,
+        "client_category": t.STRING,
+        "balance": t.money(None),
+        "equity": t.money(None),
+        "margin_used": t.money(None),
+        "exposure": t.money(None),
+        "currency": t.optional(t.STRING),
+        "negative_balance_protection": t.optional(t.BOOL),
+        "instrument_class": t.optional(t.STRING),
+        "positions_count": t.optional(t.NUMBER),
+        "product_type": t.optional(t.STRING),
+        "largest_position": t.optional(t.money(None)),
+    }
+    return t.record(fields)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+
+def load_snapshot(path: str, *, progress: bool = False) -> Snapshot:
+    """Read and validate a snapshot; every problem is an InputError naming file, line and column."""
+    extension = os.path.splitext(path)[1].lower()
+    readers: dict[str, Callable[[str, bool], tuple[pa.Table, _Locator, str, tuple[str, ...]]]] = {
+        ".csv": _read_csv, ".parquet": _read_parquet, ".pq": _read_parquet,
+        ".yaml": _read_tree, ".yml": _read_tree, ".json": _read_tree,
+    }
+    reader = readers.get(extension)
+    if reader is None:
+        raise InputError.at(path, None, None, f"unknown snapshot file type {extension or '(none)'!r}; "
+                            "expected .csv, .parquet, .yaml, .yml or .json")
+    try:
+        size = os.path.getsize(path)
+        digest = _sha256(path)
+    except OSError as error:
+        raise InputError.at(path, None, None, f"cannot read the file: {error.strerror}") from None
+    if size == 0:
+        raise InputError.at(path, 1, 1, "the file is empty; expected a header and account rows")
+    table, locator, file_format, ignored = reader(path, progress)
+    return _build(path, digest, table, locator, file_format, ignored)
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _count_newlines(path: str) -> tuple[int, bool]:
+    """The number of b"\\n" in the file, and whether it ends with one."""
+    count, last = 0, b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count, last == b"\n"
+
+
+def _csv_header(path: str) -> list[str]:
+    with open(path, "rb") as handle:
+        head = handle.read(_HEADER_LIMIT)
+    first, newline, _ = head.partition(b"\n")
+    if not newline and len(head) == _HEADER_LIMIT:
+        raise InputError.at(path, 1, 1, f"the header line is longer than {_HEADER_LIMIT} bytes")
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError.at(path, 1, error.start + 1, "the header is not UTF-8 text") from None
+    return next(csv.reader([text.rstrip("\r")]), [])
+
+
+def _check_header(path: str, names: list[str], locate_column: Callable[[int], Position]
+                  ) -> tuple[str, ...]:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            where = locate_column(index)
+            raise InputError.at(path, where.line, where.column, f"column {name!r} appears twice")
+        seen.add(name)
+    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+    if missing:
+        found = ", ".join(names) if names else "none"
+        raise InputError([Diagnostic(path, 1, 1, f"missing required column {name!r} "
+                                     f"(columns found: {found})") for name in missing])
+    return tuple(name for name in names if name not in KNOWN_COLUMNS)
+
+
+def _csv_column_types() -> dict[str, pa.DataType]:
+    types: dict[str, pa.DataType] = {name: pa.float64() for name in MONEY_COLUMNS}
+    types.update({name: pa.int64() for name in COUNT_COLUMNS})
+    types.update({name: pa.bool_() for name in FLAG_COLUMNS})
+    types.update({name: pa.string() for name in ("account_id",) + CATEGORY_COLUMNS})
+    return types
+
+
+def _read_csv(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, tuple[str, ...]]:
+    import pyarrow.csv as pacsv
+
+    header = _csv_header(path)
+    ignored = _check_header(path, header, lambda index: Position(1, _field_starts(
+        ",".join(header))[index] + 1))
+    newlines, ends_with_newline = _count_newlines(path)
+    wanted = [name for name in header if name in KNOWN_COLUMNS]
+
+    def read(types: dict[str, pa.DataType]) -> pa.Table:
+        read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_SIZE, use_threads=True)
+        convert_options = pacsv.ConvertOptions(
+            column_types=types, include_columns=wanted, strings_can_be_null=True,
+            true_values=list(TRUE_TEXTS), false_values=list(FALSE_TEXTS))
+        if not (progress and sys.stderr.isatty()):
+            return pacsv.read_csv(path, read_options=read_options, convert_options=convert_options)
+        return _read_csv_with_progress(path, read_options, convert_options)
+
+    try:
+        table = read(_csv_column_types())
+    except pa.ArrowInvalid as typed_error:
+        # A value that does not convert: read every column as text and find the first bad cell.
+        try:
+            table = read({name: pa.string() for name in wanted})
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            raise _csv_structure_error(path, header, str(error)) from None
+        del typed_error  # the text columns are checked cell by cell in _build
+    except pa.ArrowNotImplementedError as error:
+        raise _csv_structure_error(path, header, str(error)) from None
+    # Plain files have one line per record: header + rows (+ nothing after the last newline).
+    plain = newlines == table.num_rows + (1 if ends_with_newline else 0)
+    return table, _CsvLocator(path, header, plain), "csv", ignored
+
+
+def _read_csv_with_progress(path: str, read_options: Any, convert_options: Any) -> pa.Table:
+    import pyarrow.csv as pacsv
+
+    total = max(os.path.getsize(path), 1)
+    batches = []
+    with pa.OSFile(path, "rb") as source:
+        reader = pacsv.open_csv(source, read_options=read_options, convert_options=convert_options)
+        for batch in reader:
+            batches.append(batch)
+            done = min(source.tell(), total)
+            sys.stderr.write(f"\rreading {path}: {done / 2**20:,.0f} / {total / 2**20:,.0f} MiB "
+                             f"({100 * done / total:3.0f}%)")
+            sys.stderr.flush()
+        schema = reader.schema
+    sys.stderr.write("\r\x1b[K")
+    sys.stderr.flush()
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def _csv_structure_error(path: str, header: list[str], arrow_message: str) -> InputError:
+    """A CSV pyarrow cannot split into records: find the first bad line with the csv module."""
+    with open(path, "rb") as handle:
+        for line_number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return InputError.at(path, line_number, error.start + 1, "the line is not UTF-8 text")
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        previous_end = reader.line_num
+        for record in reader:
+            if record and any(record) and len(record) != len(header):
+                return InputError.at(path, previous_end + 1, 1,
+                                     f"expected {len(header)} fields as in the header, "
+                                     f"found {len(record)}")
+            previous_end = reader.line_num
+    message = arrow_message.splitlines()[0] if arrow_message else "unreadable CSV"
+    if "straddling" in message or "block" in message:
+        message = f"a record is longer than {CSV_BLOCK_SIZE >> 20} MiB"
+    return InputError.at(path, None, None, f"cannot read the CSV file: {message}")
+
+
+def _read_parquet(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, tuple[str, ...]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        names = list(parquet.schema_arrow.names)
+        ignored = _check_header(path, names, lambda index: Position(1, index + 1))
+        table = parquet.read(columns=[name for name in names if name in KNOWN_COLUMNS])
+    except (pa.ArrowException, OSError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputError.at(path, None, None, f"cannot read the Parquet file: {first}") from None
+    _check_parquet_types(path, table, names)
+    return table, _ParquetLocator(names), "parquet", ignored
+
+
+def _check_parquet_types(path: str, table: pa.Table, names: list[str]) -> None:
+    def is_text(kind: pa.DataType) -> bool:
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+    def is_number(kind: pa.DataType) -> bool:
+        return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                    or pa.types.is_decimal(kind))
+
+    expected: dict[str, tuple[str, Callable[[pa.DataType], bool]]] = {}
+    for name in MONEY_COLUMNS:
+        expected[name] = ("a number", is_number)
+    for name in COUNT_COLUMNS:
+        expected[name] = ("an integer", pa.types.is_integer)
+    for name in FLAG_COLUMNS:
+        expected[name] = ("a boolean", pa.types.is_boolean)
+    for name in CATEGORY_COLUMNS:
+        expected[name] = ("a string", is_text)
+    expected["account_id"] = ("a string or an integer",
+                              lambda kind: is_text(kind) or pa.types.is_integer(kind))
+    problems = []
+    for name in table.column_names:
+        wanted, accepts = expected[name]
+        kind = table.schema.field(name).type
+        if not accepts(kind):
+            problems.append(Diagnostic(path, None, names.index(name) + 1,
+                                       f"column {name!r} has Parquet type {kind}; expected {wanted}"))
+    if problems:
+        raise InputError(problems)
+
+
+def _read_tree(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, tuple[str, ...]]:
+    """YAML or JSON: ``accounts:`` is a list of mappings; values go through the text path."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        raise InputError.at(path, None, None, f"the file is not UTF-8 text (byte {error.start + 1})"
+                            ) from None
+    is_json = path.lower().endswith(".json")
+    if is_json:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError.at(path, error.lineno, error.colno, f"invalid JSON: {error.msg}") from None
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        loader = loader_class(text)
+        try:
+            node = loader.get_single_node()
+            if not is_json:
+                data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        if is_json:
+            node = None  # valid JSON that PyYAML cannot read: values without positions
+        else:
+            mark = error.problem_mark
+            raise InputError.at(path, mark.line + 1 if mark else None,
+                                mark.column + 1 if mark else None,
+                                f"invalid YAML: {error.problem or error}") from None
+    except yaml.YAMLError as error:
+        raise InputError.at(path, None, None, f"invalid YAML: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("accounts"), list):
+        raise InputError.at(path, 1, 1, "expected a mapping with a list 'accounts:' of account rows")
+    rows: list[Any] = data["accounts"]
+    row_marks, cell_marks = _tree_marks(node, len(rows))
+    names: list[str] = []
+    for index, account in enumerate(rows):
+        if not isinstance(account, dict):
+            where = row_marks[index]
+            raise InputError.at(path, where.line, where.column,
+                                f"account {index + 1} is not a mapping of column: value")
+        for key in account:
+            if str(key) not in names:
+                names.append(str(key))
+    if not rows:
+        raise InputError.at(path, 1, 1, "the snapshot has no account rows")
+    ignored = _check_header(path, names, lambda index: Position(1, 1))
+    columns = {name: pa.array([_as_text(account.get(name)) for account in rows], pa.string())
+               for name in names if name in KNOWN_COLUMNS}
+    return pa.table(columns), _TreeLocator(row_marks, cell_marks), "json" if is_json else "yaml", ignored
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)  # rejected later as "not a number" etc., with its position
+    return str(value)
+
+
+def _tree_marks(node: Any, count: int) -> tuple[list[Position], list[dict[str, Position]]]:
+    rows = [Position(1, 1)] * count
+    cells: list[dict[str, Position]] = [{} for _ in range(count)]
+    if node is None or not hasattr(node, "value") or not isinstance(node.value, list):
+        return rows, cells
+    for key_node, value_node in node.value:
+        if getattr(key_node, "value", None) == "accounts" and isinstance(value_node.value, list):
+            for index, row_node in enumerate(value_node.value[:count]):
+                mark = row_node.start_mark
+                rows[index] = Position(mark.line + 1, mark.column + 1)
+                if isinstance(row_node.value, list):
+                    for cell_key, cell_value in row_node.value:
+                        if isinstance(cell_key.value, str):
+                            start = cell_value.start_mark
+                            cells[index][cell_key.value] = Position(start.line + 1, start.column + 1)
+    return rows, cells
+
+
+# ---------------------------------------------------------------------------------------------
+# From an Arrow table to validated numpy columns
+# ---------------------------------------------------------------------------------------------
+
+class _Problems:
+    """Collects one diagnostic per bad column (its first bad row), then fails once."""
+
+    def __init__(self, path: str, locator: _Locator):
+        self.path, self.locator = path, locator
+        self.items: list[Diagnostic] = []
+
+    def at_row(self, row: int, column: str, message: str) -> None:
+        where = self.locator.position(row, column)
+        self.items.append(Diagnostic(self.path, where.line, where.column,
+                                     f"column {column!r}: {message}",
+                                     self.locator.source_line(row)))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(self.items)
+
+
+def _build(path: str, digest: str, table: pa.Table, locator: _Locator, file_format: str,
+           ignored: tuple[str, ...]) -> Snapshot:
+    n_rows = table.num_rows
+    if n_rows == 0:
+        raise InputError.at(path, 2 if file_format == "csv" else 1, 1,
+                            "the snapshot has no account rows")
+    if n_rows > MAX_ROWS:
+        raise InputError.at(path, None, None,
+                            f"the snapshot has {n_rows:,} rows; at most {MAX_ROWS:,} are supported")
+    problems = _Problems(path, locator)
+    numeric: dict[str, np.ndarray] = {}
+    valid: dict[str, np.ndarray] = {}
+    categories: dict[str, tuple[np.ndarray, tuple[str, ...]]] = {}
+    flags: dict[str, np.ndarray] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        present = _present(column, name, problems)
+        if name in OPTIONAL_COLUMNS:
+            valid[name] = present
+        if name in MONEY_COLUMNS or name in COUNT_COLUMNS:
+            numeric[name] = _numbers(column, name, present, problems)
+        elif name in FLAG_COLUMNS:
+            flags[name] = _flags(column, name, present, problems)
+        elif name in CATEGORY_COLUMNS:
+            categories[name] = _categories(column, name, present, problems)
+    account_id = _account_ids(table.column("account_id"), problems)
+    problems.raise_if_any()
+    columns = tuple(name for name in KNOWN_COLUMNS if name in table.column_names)
+    return Snapshot(path=path, sha256=digest, n_rows=n_rows, numeric=numeric, valid=valid,
+                    categories=categories, flags=flags, account_id=account_id, columns=columns,
+                    ignored_columns=ignored, file_format=file_format, _locator=locator)
+
+
+def _present(column: pa.ChunkedArray, name: str, problems: _Problems) -> np.ndarray:
+    if column.null_count == 0:
+        return np.ones(len(column), dtype=bool)
+    present = column.is_valid().to_numpy(zero_copy_only=False)
+    if name in REQUIRED_COLUMNS:
+        problems.at_row(int(np.argmin(present)), name, "a value is required")
+    return np.asarray(present, dtype=bool)
+
+
+def _first_problem(column: pa.ChunkedArray, judge: Callable[[str], str | None]
+                   ) -> tuple[int, str] | None:
+    for index, value in enumerate(column.to_pylist()):
+        if value is not None:
+            problem = judge(value)
+            if problem is not None:
+                return index, problem
+    return None
+
+
+# The decimal forms pyarrow converts; "1_000" or "1,000" are not numbers in a snapshot.
+_NUMBER_TEXT = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
+
+
+def _number_problem(text: str) -> str | None:
+    if _NUMBER_TEXT.match(text):
+        return None if math.isfinite(float(text)) else f"{text!r} is not a finite number"
+    if text.strip().lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
+        return f"{text!r} is not a finite number"
+    return f"{text!r} is not a number"
+
+
+def _numbers(column: pa.ChunkedArray, name: str, present: np.ndarray,
+             problems: _Problems) -> np.ndarray:
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        bad = _first_problem(column, _number_problem)
+        if bad is not None:
+            problems.at_row(bad[0], name, bad[1])
+            return np.zeros(len(column))
+        column = pc.cast(pc.utf8_trim_whitespace(column), pa.float64())
+    values = pc.cast(column, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+    values = np.where(present, values, 0.0) if not present.all() else np.asarray(values)
+    finite = np.isfinite(values)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        problems.at_row(row, name, f"{values[row]!r} is not a finite number")
+    elif name in NON_NEGATIVE_COLUMNS and (values < 0).any():
+        row = int(np.argmax(values < 0))
+        problems.at_row(row, name, f"{_exact(float(values[row]))} is negative; "
+                        "margin and notional amounts cannot be")
+    elif name in COUNT_COLUMNS:
+        whole = (values >= 0) & (values == np.floor(values))
+        if not whole.all():
+            row = int(np.argmin(whole))
+            problems.at_row(row, name, f"{_exact(float(values[row]))} is not a whole number >= 0")
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def _flags(column: pa.ChunkedArray, name: str, present: np.ndarray, problems: _Problems) -> np.ndarray:
+    if pa.types.is_boolean(column.type):
+        return np.asarray(column.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    texts = pc.utf8_trim_whitespace(column.cast(pa.string()))
+    is_true = pc.is_in(texts, value_set=pa.array(TRUE_TEXTS))
+    is_false = pc.is_in(texts, value_set=pa.array(FALSE_TEXTS))
+    known = pc.or_(is_true, is_false).to_numpy(zero_copy_only=False) | ~present
+    if not known.all():
+        row = int(np.argmin(known))
+        problems.at_row(row, name, f"{texts[row].as_py()!r} is not a boolean "
+                        "(use true/false, yes/no or 1/0)")
+    return np.asarray(is_true.to_numpy(zero_copy_only=False), dtype=bool) & present
+
+
+def _categories(column: pa.ChunkedArray, name: str, present: np.ndarray,
+                problems: _Problems) -> tuple[np.ndarray, tuple[str, ...]]:
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    found = [str(value) for value in encoded.dictionary.to_pylist()]
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    if name in VOCABULARIES:
+        labels = VOCABULARIES[name]
+        allowed = ", ".join(labels)
+        message = f"is not a known {name.replace('_', ' ')} (one of: {allowed})"
+    else:
+        labels = tuple(sorted(value for value in found if _is_currency(value)))
+        message = "is not a currency code (three capital letters, such as EUR)"
+    bad = [code for code, value in enumerate(found) if value not in labels]
+    if bad:
+        row = int(np.argmax(np.isin(indices, bad)))
+        problems.at_row(row, name, f"{found[int(indices[row])]!r} {message}")
+    remap = np.array([labels.index(value) if value in labels else -1 for value in found] + [-1],
+                     dtype=np.int16)
+    return remap[indices], labels   # index -1 picks the trailing -1: missing stays missing
+
+
+def _is_currency(text: str) -> bool:
+    return len(text) == 3 and text.isascii() and text.isalpha() and text.isupper()
+
+
+def _account_ids(column: pa.ChunkedArray, problems: _Problems) -> pa.Array:
+    if pa.types.is_integer(column.type):
+        column = column.cast(pa.string())
+    elif pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    ids = column.combine_chunks()
+    if ids.null_count == 0 and pc.count_distinct(ids).as_py() != len(ids):
+        first_seen: dict[str, int] = {}
+        for index, value in enumerate(ids.to_pylist()):
+            if value in first_seen:
+                line = problems.locator.line_of_row(first_seen[value])
+                problems.at_row(index, "account_id",
+                                f"duplicate account id {value!r} (first on line {line})")
+                break
+            first_seen[value] = index
+    return ids
