@@ -1,0 +1,128 @@
+"""Jinja2 for the Markdown and HTML reports, and for users' own templates (``--template FILE``).
+
+Jinja2 is imported inside the functions: the other formats must not pay for it at start-up.
+Built-in templates escape every value: HTML-escaped for HTML, Markdown-escaped for Markdown (see
+``common.markdown_escape``). A user's template runs in Jinja's immutable sandbox, autoescaped, with
+strict undefined variables; any error in it is reported as ``TEMPLATE:LINE: error: ...`` (exit 2).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from compliance.errors import InputError
+from compliance.findings import Report
+from compliance.report.common import markdown_escape
+from compliance.report.context import TEMPLATE_FILTERS, TEMPLATE_HELPERS, report_context
+
+if TYPE_CHECKING:
+    import jinja2
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def _markdown_finalize(value: Any) -> Any:
+    """Every ``{{ value }}`` in a Markdown template is escaped, unless it is already markup (the
+    output of a macro, or a value a template marked ``|safe`` on purpose)."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(markdown_escape(value))
+
+
+def _configure(env: "jinja2.Environment") -> "jinja2.Environment":
+    env.filters.update(TEMPLATE_FILTERS)
+    env.globals.update(TEMPLATE_HELPERS)
+    return env
+
+
+@functools.cache
+def builtin_environment(flavour: str) -> "jinja2.Environment":
+    """The environment for the package's own templates: ``flavour`` is "html" or "markdown"."""
+    import jinja2
+
+    options: dict[str, Any] = {
+        "loader": jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+    }
+    if flavour == "markdown":
+        # autoescape on so that macro output is Markup and is not escaped twice by finalize.
+        env = jinja2.Environment(autoescape=True, finalize=_markdown_finalize, **options)
+    else:
+        env = jinja2.Environment(
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml"),
+                                                default_for_string=True, default=True),
+            **options)
+    return _configure(env)
+
+
+def render_builtin(template_name: str, flavour: str, report: Report, fail_on: str) -> str:
+    template = builtin_environment(flavour).get_template(template_name)
+    return template.render(report_context(report, fail_on=fail_on))
+
+
+def _template_line(error: BaseException, files: set[str]) -> tuple[str | None, int | None]:
+    """The user's template file and line an error came from, read off the traceback that Jinja
+    rewrites to point into templates."""
+    lineno = getattr(error, "lineno", None)
+    filename = getattr(error, "filename", None)
+    if lineno is not None:
+        return filename, lineno
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename in files or (frame.filename and not frame.filename.endswith(".py")
+                                       and os.path.isfile(frame.filename)
+                                       and not frame.filename.startswith(str(TEMPLATES_DIR))):
+            return frame.filename, frame.lineno
+    return None, None
+
+
+def render_with_template(report: Report, template_path: str | os.PathLike[str], *,
+                         fail_on: str = "error") -> str:
+    """Render ``report`` with the user's Jinja2 template, in the immutable sandbox.
+
+    The template sees the same variables as the built-in ones (``verdict``, ``summary``,
+    ``groups``, ``waived``, ``notices``, ``disabled``, ``documents``, ``provenance``, ``audit``)
+    plus ``report`` itself, and may include templates beside it or import the built-in macros."""
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    shown = str(template_path)
+    path = Path(template_path)
+    if not path.is_file():
+        raise InputError.at(shown, None, None, "template not found")
+    absolute = str(path.resolve())
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(path.resolve().parent), str(TEMPLATES_DIR)]),
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    _configure(env)
+
+    def place(filename: str | None) -> str:
+        return shown if filename in (None, absolute, path.name) else filename  # type: ignore[return-value]
+
+    try:
+        template = env.get_template(path.name)
+        return template.render(report=report, **report_context(report, fail_on=fail_on))
+    except UnicodeDecodeError as error:
+        raise InputError.at(shown, None, None, f"the template is not UTF-8 text ({error.reason})")
+    except jinja2.TemplateSyntaxError as error:
+        raise InputError.at(place(error.filename), error.lineno, None,
+                            f"template syntax error: {error.message}") from None
+    except jinja2.exceptions.SecurityError as error:
+        filename, line = _template_line(error, {absolute})
+        raise InputError.at(place(filename), line, None,
+                            f"template security error: {error}") from None
+    except jinja2.UndefinedError as error:
+        filename, line = _template_line(error, {absolute})
+        raise InputError.at(place(filename), line, None,
+                            f"template error: {error.message}") from None
+    except Exception as error:  # noqa: BLE001 - any failure inside a user's template is theirs
+        filename, line = _template_line(error, {absolute})
+        raise InputError.at(place(filename), line, None,
+                            f"template error ({type(error).__name__}): {error}") from None

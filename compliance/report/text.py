@@ -1,0 +1,157 @@
+"""The report for people at a terminal: findings grouped by contract, then one summary line.
+
+Colour (ANSI) only when asked: the CLI passes ``color=sys.stdout.isatty()`` and honours NO_COLOR.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from compliance.findings import Finding, Report
+from compliance.report.common import (
+    document_ids, document_paths, location, plural, rule_index, rule_title, sorted_findings,
+)
+
+_STYLES = {"error": "1;31", "warning": "1;33", "info": "1;36", "waived": "2", "bold": "1",
+           "dim": "2", "ok": "1;32"}
+# How many findings of one rule an audit lists before "... and N more": the full list is in JSON/SARIF.
+AUDIT_FINDINGS_PER_RULE = 20
+TEXT_TOP_OFFENDERS = 5
+
+
+def _painter(color: bool) -> Callable[[str, str], str]:
+    def paint(style: str, text: str) -> str:
+        return f"\x1b[{_STYLES[style]}m{text}\x1b[0m" if color and text else text
+    return paint
+
+
+def summary_line(report: Report) -> str:
+    """``3 errors, 1 warning, 0 info in 2 contracts; 41 rules passed, 12 not applicable, 1 waived``."""
+    summary = report.summary
+    documents = len(document_paths(report))
+    noun = plural(documents, "snapshot") if report.kind == "audit" else plural(documents, "contract")
+    return (f"{plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')}, "
+            f"{summary.info} info in {noun}; {plural(summary.passed, 'rule')} passed, "
+            f"{summary.not_applicable} not applicable, {summary.waived} waived")
+
+
+def _finding_lines(finding: Finding, title: str, paint: Callable[[str, str], str]) -> list[str]:
+    head = f"  {paint(finding.severity, f'{finding.severity:<7}')} {paint('bold', finding.rule_id)}"
+    if title:
+        head += f"  {title}"
+    if finding.waived:
+        head += "  " + paint("waived", f"[waived: {finding.waiver_reason or 'no reason given'}]")
+    lines = [head]
+    subject = f"{finding.subject}: " if finding.subject else ""
+    indent = " " * 10
+    lines.append(f"{indent}{subject}{finding.message}")
+    lines.append(f"{indent}{paint('dim', 'at')} {location(finding)}")
+    if finding.citation:
+        lines.append(f"{indent}{paint('dim', 'citation:')} {finding.citation}")
+    if finding.fix:
+        lines.append(f"{indent}{paint('dim', 'fix:')} {finding.fix}")
+    return lines
+
+
+def _findings_block(report: Report, findings: Sequence[Finding],
+                    paint: Callable[[str, str], str]) -> list[str]:
+    rules = rule_index(report)
+    lines: list[str] = []
+    shown_per_rule: dict[str, int] = {}
+    hidden_per_rule: dict[str, int] = {}
+    for finding in findings:
+        if report.kind == "audit":
+            shown = shown_per_rule.get(finding.rule_id, 0)
+            if shown >= AUDIT_FINDINGS_PER_RULE:
+                hidden_per_rule[finding.rule_id] = hidden_per_rule.get(finding.rule_id, 0) + 1
+                continue
+            shown_per_rule[finding.rule_id] = shown + 1
+        title = finding.title or rule_title(rules, finding.ruleset, finding.rule_id)
+        lines.extend(_finding_lines(finding, title, paint))
+    for rule_id, hidden in sorted(hidden_per_rule.items()):
+        lines.append(f"  ... and {plural(hidden, 'more finding')} of {rule_id} (see --format json)")
+    return lines
+
+
+def _audit_lines(extra: Mapping[str, Any], paint: Callable[[str, str], str]) -> list[str]:
+    lines: list[str] = []
+    metrics = extra.get("metrics")
+    if metrics:
+        lines.append(paint("bold", "Platform metrics"))
+        lines.append(f"  accounts: {metrics.get('accounts', extra.get('accounts', '?'))}")
+        for category, count in sorted(metrics.get("by_client_category", {}).items()):
+            lines.append(f"    {category}: {count}")
+        for key, label in (("leverage", "leverage"), ("margin_level", "margin level")):
+            percentiles = metrics.get(key, {}).get("percentiles", {})
+            if percentiles:
+                shown = ", ".join(f"{name} {value}" for name, value in percentiles.items())
+                lines.append(f"  {label} percentiles: {shown}")
+        for key, label in (("under_warning_level", "under the warning level"),
+                           ("under_close_out_level", "under the close-out level")):
+            if key in metrics:
+                lines.append(f"  accounts {label}: {metrics[key]}")
+        negative = metrics.get("negative_equity")
+        if negative:
+            lines.append(f"  negative equity: {negative.get('accounts')} accounts, total "
+                         f"{negative.get('total')}, platform owes {negative.get('platform_owes')}")
+        concentration = metrics.get("concentration")
+        if concentration:
+            lines.append(f"  top-10 exposure share: {concentration.get('top10_exposure_share')}")
+        lines.append("")
+    stress = extra.get("stress")
+    if stress:
+        lines.append(paint("bold", "Stress results"))
+        header = ("shock", "close-outs", "new", "neg. equity", "new", "shortfall", "client debt")
+        rows = [header] + [
+            (str(s.get("shock")), str(s.get("close_outs")), str(s.get("new_close_outs")),
+             str(s.get("negative_equity")), str(s.get("new_negative_equity")),
+             str(s.get("platform_shortfall")), str(s.get("client_debt"))) for s in stress]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        for row in rows:
+            lines.append("  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
+        lines.append("")
+    rule_counts = extra.get("rule_counts")
+    if rule_counts:
+        lines.append(paint("bold", "Breaches per rule"))
+        for count in rule_counts:
+            lines.append(f"  {paint(count.get('severity', 'info'), count.get('rule_id', '?'))}  "
+                         f"{count.get('title', '')}: {plural(int(count.get('breaches', 0)), 'account')} "
+                         f"(share {count.get('share')}, money involved {count.get('money_involved')})")
+            for offender in count.get("top_offenders", [])[:TEXT_TOP_OFFENDERS]:
+                lines.append(f"      {offender.get('account_id')}: {offender.get('value')}"
+                             f"  {offender.get('message', '')}".rstrip())
+        lines.append("")
+    return lines
+
+
+def render_text(report: Report, *, color: bool = False) -> str:
+    paint = _painter(color)
+    lines: list[str] = []
+    if report.kind == "audit":
+        title = "Audit of " + ", ".join(item.path for item in report.inputs)
+        if report.as_of:
+            title += f" as of {report.as_of}"
+        lines += [paint("bold", title), ""]
+        lines += _audit_lines(report.extra, paint)
+    ids = document_ids(report)
+    by_path: dict[str, list[Finding]] = {}
+    for finding in sorted_findings(report.findings):
+        by_path.setdefault(finding.path, []).append(finding)
+    for path in document_paths(report):
+        heading = path + (f" ({ids[path]})" if path in ids else "")
+        findings = by_path.get(path, [])
+        if not findings:
+            lines += [f"{paint('bold', heading)}: {paint('ok', 'no findings')}", ""]
+            continue
+        lines.append(paint("bold", heading))
+        lines += _findings_block(report, findings, paint)
+        lines.append("")
+    if report.notices:
+        notices = sorted_findings(report.notices)
+        lines.append(paint("bold", "Waiver notices"))
+        lines += _findings_block(report, notices, paint)
+        lines.append("")
+    if lines and lines[-1] != "":
+        lines.append("")
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
