@@ -1,0 +1,250 @@
+"""The typed AST of a ruleset file: frozen dataclasses, each node with its Span.
+
+Everything after the parser sees only these nodes; no module but ``parser.py`` knows Lark.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+@dataclass(frozen=True)
+class Span:
+    path: str
+    line: int
+    column: int
+    end_line: int = 0
+    end_column: int = 0
+
+
+# ---- expressions --------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Literal:
+    value: Any          # Decimal | Percent | Leverage | Money | date | Duration | str | bool
+    text: str           # as written, for the formatter
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Name:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Attr:
+    target: "Expr"
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Index:
+    target: "Expr"
+    index: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Negate:
+    operand: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Arith:
+    op: str             # + - * /
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Compare:
+    op: str             # == != < <= > >= in "not in"
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class BoolOp:
+    op: str             # and | or
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Not:
+    operand: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Exists:
+    target: "Expr"
+    negated: bool       # written ``missing x``
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Call:
+    name: str
+    args: tuple["Expr", ...]
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Quantifier:
+    kind: str           # any all count sum min max
+    var: str
+    collection: "Expr"
+    body: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class ListExpr:
+    items: tuple["Expr", ...]
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class MapExpr:
+    entries: tuple[tuple[str, "Expr"], ...]
+    span: Span
+
+
+Expr = Union[Literal, Name, Attr, Index, Negate, Arith, Compare, BoolOp, Not, Exists, Call,
+             Quantifier, ListExpr, MapExpr]
+
+
+@dataclass(frozen=True, eq=False)
+class Template:
+    """A message or fix text with ``{expression}`` holes filled with the values involved."""
+
+    text: str                                  # as written (without quotes)
+    parts: tuple[Union[str, Expr], ...]
+    span: Span
+
+
+# ---- declarations -------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class DatedValue:
+    value: Expr
+    effective: _dt.date | None   # applies from this date on; None: from the beginning
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Param:
+    name: str
+    values: tuple[DatedValue, ...]
+    override: bool
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class ForEach:
+    key_var: str                 # the list element, or the map key when value_var is given
+    value_var: str | None
+    collection: Expr
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Clause:
+    """One keyword clause of a rule or exception, as written (kept for checking and formatting)."""
+
+    keyword: str
+    value: Any                   # str for topic/severity/applies_to/citation; Expr; Template; ForEach
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    rule_id: str
+    title: str
+    clauses: tuple[Clause, ...]
+    override: bool
+    span: Span
+    ruleset: str = ""
+
+    def clause(self, keyword: str) -> Clause | None:
+        for item in self.clauses:
+            if item.keyword == keyword:
+                return item
+        return None
+
+    def value(self, keyword: str, default: Any = None) -> Any:
+        found = self.clause(keyword)
+        return default if found is None else found.value
+
+
+@dataclass(frozen=True, eq=False)
+class Exception_:
+    rule_id: str
+    base_id: str
+    title: str
+    clauses: tuple[Clause, ...]
+    span: Span
+    ruleset: str = ""
+
+    clause = Rule.clause
+    value = Rule.value
+
+
+@dataclass(frozen=True, eq=False)
+class Disable:
+    rule_id: str
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Expect:
+    rule_id: str
+    outcome: str
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class TestCase:
+    name: str
+    target: str | None                 # contract | account
+    document: MapExpr | None
+    as_of: _dt.date | None
+    expectations: tuple[Expect, ...]
+    span: Span
+    clause_spans: tuple[tuple[str, Span], ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Comment:
+    text: str
+    line: int
+    column: int
+
+
+Item = Union[Param, Rule, Exception_, Disable, TestCase]
+
+
+@dataclass(frozen=True, eq=False)
+class RulesetFile:
+    name: str
+    path: str
+    source: str
+    header: tuple[tuple[str, str, Span], ...]   # (keyword, value, span): version, title, ...
+    items: tuple[Item, ...]
+    comments: tuple[Comment, ...] = ()
+    span: Span = field(default_factory=lambda: Span("", 1, 1))
+
+    def header_value(self, keyword: str) -> str | None:
+        for key, value, _ in self.header:
+            if key == keyword:
+                return value
+        return None

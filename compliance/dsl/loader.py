@@ -1,0 +1,157 @@
+"""Finding and reading rulesets: built-in names or files, and their ``extends`` chains.
+
+A ruleset's sha256 (shown in every report) covers the whole chain: the file's own bytes, then each
+parent's, so a change anywhere in what was evaluated changes the fingerprint.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from compliance.dsl import ast
+from compliance.dsl.checker import DocumentTypes, Ruleset, check
+from compliance.dsl.parser import MAX_SOURCE_BYTES, parse_ruleset
+from compliance.errors import InputError
+
+EXTENSION = ".rules"
+MAX_EXTENDS_DEPTH = 8   # a chain longer than this is refused (and a cycle is reported as one)
+
+
+def builtin_dir() -> Path:
+    """Where the built-in rulesets live: the repository's ``rulesets/`` folder, shipped as
+    package data ``compliance/builtin_rulesets`` in a wheel."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "builtin_rulesets", here.parent / "rulesets"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "rulesets"
+
+
+def builtin_names() -> list[str]:
+    return sorted(path.stem for path in builtin_dir().glob(f"*{EXTENSION}"))
+
+
+def resolve(spec: str, *, relative_to: Path | None = None, where: str = "--ruleset") -> Path:
+    """A built-in name (``esma_like``) or a path to a ruleset file."""
+    if "/" not in spec and "\\" not in spec and not spec.endswith(EXTENSION):
+        candidate = builtin_dir() / f"{spec}{EXTENSION}"
+        if candidate.is_file():
+            return candidate
+        if relative_to is not None and (relative_to / f"{spec}{EXTENSION}").is_file():
+            return relative_to / f"{spec}{EXTENSION}"
+        if not Path(spec).is_file():
+            import difflib
+            names = builtin_names()
+            close = difflib.get_close_matches(spec, names, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise InputError.at(where, None, None, f"unknown ruleset '{spec}'{hint}; built-in rulesets: "
+                                f"{', '.join(names)}; or give the path of a {EXTENSION} file")
+    path = Path(spec)
+    if relative_to is not None and not path.is_absolute() and not path.exists():
+        path = relative_to / path
+    if not path.is_file():
+        raise InputError.at(spec, None, None, "ruleset file not found")
+    return path
+
+
+def read_source(path: Path) -> tuple[str, bytes]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise InputError.at(str(path), 1, 1, f"ruleset file is larger than {MAX_SOURCE_BYTES} bytes")
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError.at(str(path), None, None, f"cannot read the ruleset: {error.strerror}") from None
+    try:
+        return data.decode("utf-8"), data
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise InputError.at(str(path), line, 1, "the ruleset is not valid UTF-8 text") from None
+
+
+def parse_chain(path: Path) -> tuple[list[ast.RulesetFile], str]:
+    """The file and its parents (root first), and the chain's sha256."""
+    files: list[ast.RulesetFile] = []
+    seen: dict[str, ast.Span] = {}
+    digest = hashlib.sha256()
+    current: Path | None = path
+    while current is not None:
+        text, data = read_source(current)
+        digest.update(data)
+        parsed = parse_ruleset(text, _display(current))
+        if parsed.name in seen:
+            chain = " -> ".join([*(f.name for f in files), parsed.name])
+            span = files[-1].span
+            raise InputError.at(span.path, span.line, span.column, f"extends cycle: {chain}")
+        seen[parsed.name] = parsed.span
+        files.append(parsed)
+        parent = parsed.header_value("extends")
+        if parent is None:
+            current = None
+            continue
+        if len(files) >= MAX_EXTENDS_DEPTH:
+            raise InputError.at(parsed.path, parsed.span.line, parsed.span.column,
+                                f"extends chain longer than {MAX_EXTENDS_DEPTH} rulesets")
+        span = next(s for k, _v, s in parsed.header if k == "extends")
+        try:
+            current = resolve(parent, relative_to=current.parent, where=f"{span.path}:{span.line}:{span.column}")
+        except InputError as error:
+            message = error.diagnostics[0].message
+            raise InputError.at(span.path, span.line, span.column, message) from None
+    if len(files) > 1:
+        return files, digest.hexdigest()
+    return files, hashlib.sha256(data).hexdigest()
+
+
+def _display(path: Path) -> str:
+    """Paths in messages: relative to the working folder when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def default_document_types(target: str):  # type: ignore[no-untyped-def]
+    if target == "account":
+        from compliance.documents.snapshot import snapshot_type
+        return snapshot_type()
+    from compliance.documents.contract import contract_type
+    return contract_type()
+
+
+def load_ruleset(spec: str, document_types: DocumentTypes | None = None) -> Ruleset:
+    """Read, parse and check a ruleset (a built-in name or a path). Raises InputError."""
+    path = resolve(spec)
+    return _load(str(path.resolve()), path.stat().st_mtime_ns, document_types)
+
+
+@lru_cache(maxsize=16)
+def _load_cached(path: str, mtime: int) -> Ruleset:
+    files, sha = parse_chain(Path(path))
+    return check(files, default_document_types, sha)
+
+
+def _load(path: str, mtime: int, document_types: DocumentTypes | None) -> Ruleset:
+    if document_types is None:
+        return _load_cached(path, mtime)
+    files, sha = parse_chain(Path(path))
+    return check(files, document_types, sha)
+
+
+def load_ruleset_text(text: str, path: str, document_types: DocumentTypes | None = None) -> Ruleset:
+    """Check ruleset source given as text (tests, editors). ``extends`` resolves against built-ins."""
+    parsed = parse_ruleset(text, path)
+    files = [parsed]
+    parent = parsed.header_value("extends")
+    if parent is not None:
+        if parent == parsed.name:
+            raise InputError.at(path, parsed.span.line, parsed.span.column,
+                                f"extends cycle: {parsed.name} -> {parent}")
+        more, _sha = parse_chain(resolve(parent))
+        if any(f.name == parsed.name for f in more):
+            raise InputError.at(path, parsed.span.line, parsed.span.column,
+                                f"extends cycle: {parsed.name} -> {' -> '.join(f.name for f in more)}")
+        files += more
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return check(files, document_types or default_document_types, sha)

@@ -1,0 +1,364 @@
+"""The builtin functions of the rules language: one registry with each builtin's signature
+(checked before evaluation), its scalar implementation and, where it can run over snapshot
+columns, its vector implementation (``compliance.evaluate.vector`` fills those in).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from functools import lru_cache
+from typing import Any
+
+from compliance.dsl import types as T
+from compliance.dsl.units import Leverage, Money, Percent, UnitError, leverage_from_margin, margin_for_leverage
+from compliance.evaluate.values import MISSING, PRECISION, kind_of
+
+TypeCheck = Callable[[Sequence[T.Type]], T.Type]
+
+
+class SignatureError(Exception):
+    """Arguments of the wrong type or number; the message is shown to the rule author."""
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    signature: str                     # as shown in docs and errors
+    doc: str
+    check: TypeCheck
+    scalar: Callable[..., Any]
+    vectorisable: bool = True          # False: account rules may not use it (text, lists)
+
+
+REGISTRY: dict[str, Builtin] = {}
+
+
+def builtin(name: str, signature: str, doc: str, check: TypeCheck, vectorisable: bool = True
+            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTRY[name] = Builtin(name, signature, doc, check, function, vectorisable)
+        return function
+    return register
+
+
+# ---- signature helpers ------------------------------------------------------------------------
+
+def _kinds(types: Sequence[T.Type]) -> list[str]:
+    return [t.kind for t in types]
+
+
+def _expect(types: Sequence[T.Type], *allowed: Sequence[set[str]]) -> None:
+    """Each argument's kind must be in the matching set (``any`` always passes)."""
+    if len(types) != len(allowed):
+        raise SignatureError(f"takes {len(allowed)} argument(s), {len(types)} given")
+    for position, (given, kinds) in enumerate(zip(types, allowed), start=1):
+        if given.kind != "any" and given.kind not in kinds:
+            raise SignatureError(f"argument {position} must be {' or '.join(sorted(kinds))}, not {given}")
+
+
+_LEVERAGE_LIKE = {"leverage", "number"}
+_SHARE = {"percent", "number"}
+_TEXT = {"string", "list"}
+
+
+def _returns(result: T.Type, *allowed: Sequence[set[str]]) -> TypeCheck:
+    def check(types: Sequence[T.Type]) -> T.Type:
+        _expect(types, *allowed)
+        return result
+    return check
+
+
+def _times(value: Any) -> Decimal:
+    if isinstance(value, Leverage):
+        return value.times
+    if isinstance(value, Decimal):
+        return value
+    raise UnitError(f"expected a leverage, got {kind_of(value)}")
+
+
+def _share(value: Any) -> Decimal:
+    if isinstance(value, Percent):
+        return value.fraction
+    if isinstance(value, Decimal):
+        return value
+    raise UnitError(f"expected a percentage, got {kind_of(value)}")
+
+
+def _missing(*values: Any) -> bool:
+    return any(value is MISSING for value in values)
+
+
+# ---- leverage and margin ------------------------------------------------------------------------
+
+@builtin("margin_of", "margin_of(leverage) -> percent",
+         "The initial margin a leverage cap stands for, as regulators publish it: 30:1 -> 3.33%.",
+         _returns(T.PERCENT, {"leverage"}))
+def margin_of(leverage: Any) -> Any:
+    return MISSING if leverage is MISSING else margin_for_leverage(leverage)
+
+
+def _check_leverage_of(types: Sequence[T.Type]) -> T.Type:
+    if len(types) == 1:
+        _expect(types, {"percent"})
+    else:
+        _expect(types, {"money"}, {"money"})
+        _same_currency_types(types[0], types[1])
+    return T.LEVERAGE
+
+
+def _same_currency_types(left: T.Type, right: T.Type) -> None:
+    if left.currency and right.currency and left.currency != right.currency:
+        raise SignatureError(f"cannot combine {left} with {right}")
+
+
+@builtin("leverage_of", "leverage_of(margin) -> leverage | leverage_of(exposure, equity) -> leverage",
+         "The leverage an initial margin allows (3.33% -> 30.03:1, compared in margin terms), or "
+         "the leverage of a position: exposure divided by equity (missing when equity <= 0).",
+         _check_leverage_of)
+def leverage_of(first: Any, second: Any = None) -> Any:
+    if second is None:
+        if first is MISSING:
+            return MISSING
+        return leverage_from_margin(first)
+    if _missing(first, second):
+        return MISSING
+    if not isinstance(first, Money) or not isinstance(second, Money):
+        raise UnitError("leverage_of(exposure, equity) takes two amounts of money")
+    if first.currency and second.currency and first.currency != second.currency:
+        raise UnitError(f"cannot divide {first} by {second}: the currencies differ")
+    if second.amount <= 0:
+        return MISSING  # no leverage is defined without positive equity
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return Leverage(first.amount / second.amount)
+
+
+# ---- liquidation maths (domain.md section 6; the numbers live in compliance.risk) -----------------
+
+@builtin("liquidation_drop", "liquidation_drop(leverage, maintenance) -> percent",
+         "How far the price can fall before a margin loan at this leverage reaches its maintenance "
+         "ratio: p* = (1 - m*L) / (L*(1 - m)); 0% when m*L >= 1 (no room at all).",
+         _returns(T.PERCENT, _LEVERAGE_LIKE, _SHARE))
+def liquidation_drop(leverage: Any, maintenance: Any) -> Any:
+    if _missing(leverage, maintenance):
+        return MISSING
+    from compliance.risk.liquidation import liquidation_drop as exact
+    return Percent(exact(_times(leverage), _share(maintenance)))
+
+
+@builtin("warning_drop", "warning_drop(leverage, warning_level) -> percent",
+         "How far the price can fall before the warning line (the same formula with the warning "
+         "ratio in place of the maintenance ratio).",
+         _returns(T.PERCENT, _LEVERAGE_LIKE, _SHARE))
+def warning_drop(leverage: Any, warning_level: Any) -> Any:
+    return liquidation_drop(leverage, warning_level)
+
+
+@builtin("close_out_drop", "close_out_drop(leverage, close_out_level) -> percent",
+         "How far the price can fall before a CFD position opened with the full leverage reaches "
+         "the margin close-out level (equity against initial margin).",
+         _returns(T.PERCENT, _LEVERAGE_LIKE, _SHARE))
+def close_out_drop(leverage: Any, close_out_level: Any) -> Any:
+    if _missing(leverage, close_out_level):
+        return MISSING
+    from compliance.risk.liquidation import close_out_drop as exact
+    return Percent(exact(_times(leverage), _share(close_out_level)))
+
+
+@builtin("collateral_ratio_drop", "collateral_ratio_drop(leverage, collateral_ratio) -> percent",
+         "How far the price can fall before the maintenance collateral ratio (维持担保比例: assets "
+         "over liabilities) reaches a line: p = 1 - R*(L-1)/L.",
+         _returns(T.PERCENT, _LEVERAGE_LIKE, _SHARE))
+def collateral_ratio_drop(leverage: Any, ratio: Any) -> Any:
+    if _missing(leverage, ratio):
+        return MISSING
+    from compliance.risk.liquidation import collateral_ratio_drop as exact
+    return Percent(exact(_times(leverage), _share(ratio)))
+
+
+@builtin("levered_return", "levered_return(leverage, asset_return, financing_rate) -> percent",
+         "The return on the client's own money: L*r - (L-1)*c.",
+         _returns(T.PERCENT, _LEVERAGE_LIKE, _SHARE, _SHARE))
+def levered_return(leverage: Any, asset_return: Any, rate: Any) -> Any:
+    if _missing(leverage, asset_return, rate):
+        return MISSING
+    from compliance.risk.returns import levered_return as exact
+    return Percent(exact(_times(leverage), _share(asset_return), _share(rate)))
+
+
+@builtin("break_even_return", "break_even_return(leverage, financing_rate) -> percent",
+         "The asset return at which the levered position just pays its financing: (L-1)*c/L.",
+         _returns(T.PERCENT, _LEVERAGE_LIKE, _SHARE))
+def break_even_return(leverage: Any, rate: Any) -> Any:
+    if _missing(leverage, rate):
+        return MISSING
+    from compliance.risk.returns import break_even_return as exact
+    return Percent(exact(_times(leverage), _share(rate)))
+
+
+# ---- text predicates for prohibited claims and mandatory wording --------------------------------
+
+MAX_TEXT_CHARS = 1_000_000  # longer texts are refused by the document loaders; this is a backstop
+_CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
+def normalise(text: str) -> str:
+    """Case-insensitive, width-insensitive text for phrase matching: NFKC, casefold, one space."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).casefold()).strip()
+
+
+def _texts(value: Any) -> list[str]:
+    if value is MISSING:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [item for item in value if isinstance(item, str)]
+    raise UnitError(f"expected text, got {kind_of(value)}")
+
+
+def _phrases(value: Any) -> list[str]:
+    return _texts(value)
+
+
+def find_phrase(texts: Any, phrases: Any) -> str | None:
+    """The first phrase (in the list's order) found in any of the texts, or None.
+
+    Chinese phrases also match across stray spaces ("保 本"), since CJK text has no word spaces.
+    """
+    normalised = [normalise(text) for text in _texts(texts)]
+    squeezed = [text.replace(" ", "") for text in normalised]
+    for phrase in _phrases(phrases):
+        wanted = normalise(phrase)
+        if not wanted:
+            continue
+        pool = squeezed if _CJK.search(wanted) else normalised
+        target = wanted.replace(" ", "") if _CJK.search(wanted) else wanted
+        if any(target in text for text in pool):
+            return phrase
+    return None
+
+
+_TEXT_CHECK = _returns(T.BOOL, _TEXT, {"list", "string"})
+
+
+@builtin("mentions", "mentions(text, phrases) -> bool",
+         "Whether the text (or any text of a list) contains one of the phrases, ignoring case, "
+         "width and spacing.", _TEXT_CHECK, vectorisable=False)
+def mentions(texts: Any, phrases: Any) -> Any:
+    if texts is MISSING:
+        return MISSING
+    return find_phrase(texts, phrases) is not None
+
+
+@builtin("mentions_all", "mentions_all(text, phrases) -> bool",
+         "Whether the text contains every one of the phrases.", _TEXT_CHECK, vectorisable=False)
+def mentions_all(texts: Any, phrases: Any) -> Any:
+    if texts is MISSING:
+        return MISSING
+    return all(find_phrase(texts, [phrase]) is not None for phrase in _phrases(phrases))
+
+
+@builtin("first_mention", "first_mention(text, phrases) -> string",
+         "The first of the phrases the text contains (for messages); missing when none.",
+         _returns(T.STRING, _TEXT, {"list", "string"}), vectorisable=False)
+def first_mention(texts: Any, phrases: Any) -> Any:
+    found = find_phrase(texts, phrases)
+    return MISSING if found is None else found
+
+
+@builtin("missing_phrases", "missing_phrases(text, phrases) -> list of string",
+         "The phrases the text lacks (for messages and fixes).",
+         _returns(T.list_of(T.STRING), _TEXT, {"list", "string"}), vectorisable=False)
+def missing_phrases(texts: Any, phrases: Any) -> Any:
+    return [phrase for phrase in _phrases(phrases) if find_phrase(texts, [phrase]) is None]
+
+
+@builtin("matches", "matches(text, pattern) -> bool",
+         "Whether the text matches a regular expression, ignoring case. Patterns run on a "
+         "linear-time engine (no backtracking), so a hostile pattern cannot hang a check.",
+         _returns(T.BOOL, _TEXT, {"string"}), vectorisable=False)
+def matches(texts: Any, pattern: Any) -> Any:
+    if texts is MISSING or pattern is MISSING:
+        return MISSING
+    compiled = compile_pattern(pattern)
+    return any(compiled.search(normalise(text)) for text in _texts(texts))
+
+
+@lru_cache(maxsize=256)
+def compile_pattern(pattern: str) -> Any:
+    from compliance.dsl.saferegex import compile_safe
+    return compile_safe(normalise(pattern) if pattern.strip() else pattern, ignore_case=True)
+
+
+@builtin("lower", "lower(text) -> string", "The text in lower case.",
+         _returns(T.STRING, {"string"}), vectorisable=False)
+def lower(text: Any) -> Any:
+    return MISSING if text is MISSING else text.casefold()
+
+
+# ---- collections and dates ----------------------------------------------------------------------
+
+def _check_length(types: Sequence[T.Type]) -> T.Type:
+    _expect(types, {"list", "string", "map", "record"})
+    return T.NUMBER
+
+
+@builtin("length", "length(list | text | map) -> number", "How many items (or characters).",
+         _check_length, vectorisable=False)
+def length(value: Any) -> Any:
+    return MISSING if value is MISSING else Decimal(len(value))
+
+
+def _check_keys(types: Sequence[T.Type]) -> T.Type:
+    _expect(types, {"map", "record"})
+    return T.list_of(T.STRING)
+
+
+@builtin("keys", "keys(map) -> list of string", "The keys of a map, in their written order.",
+         _check_keys, vectorisable=False)
+def keys(value: Any) -> Any:
+    return MISSING if value is MISSING else list(value.keys())
+
+
+def _check_join(types: Sequence[T.Type]) -> T.Type:
+    _expect(types, {"list"}, {"string"})
+    return T.STRING
+
+
+@builtin("join", "join(list, separator) -> string", "The items as text, for messages.",
+         _check_join, vectorisable=False)
+def join(items: Any, separator: Any) -> Any:
+    from compliance.dsl.units import format_value
+    if items is MISSING:
+        return MISSING
+    return separator.join(item if isinstance(item, str) else format_value(item) for item in items)
+
+
+def _check_abs(types: Sequence[T.Type]) -> T.Type:
+    _expect(types, {"number", "percent", "money"})
+    return types[0]
+
+
+@builtin("abs", "abs(x) -> x", "The absolute value of a number, percentage or amount.", _check_abs)
+def abs_(value: Any) -> Any:
+    if value is MISSING:
+        return MISSING
+    if isinstance(value, Money):
+        return Money(abs(value.amount), value.currency)
+    if isinstance(value, Percent):
+        return Percent(abs(value.fraction))
+    return abs(value)
+
+
+@builtin("days_between", "days_between(start, end) -> number", "Calendar days from start to end.",
+         _returns(T.NUMBER, {"date"}, {"date"}), vectorisable=False)
+def days_between(start: Any, end: Any) -> Any:
+    if _missing(start, end):
+        return MISSING
+    return Decimal((end - start).days)

@@ -1,0 +1,477 @@
+"""One document -> for every rule and subject: passed, failed or not applicable, with the reason.
+
+An explanation names the decisive values (``leverage.fx_major = 50:1 is above the cap 30:1``) and
+the position of the document field they came from, so findings point into the YAML.
+
+Missing optional fields follow Kleene's three-valued logic: a comparison with a missing value is
+unknown; ``false and unknown`` is false, ``true or unknown`` is true. A ``when`` that is unknown makes
+the rule not applicable; a ``require`` that is unknown fails: what cannot be verified does not
+comply (write ``exists x and ...`` to say so explicitly).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from compliance.documents.model import Document, FieldPath, Position, render_path
+from compliance.dsl import ast
+from compliance.dsl.checker import CheckedException, CheckedRule, ParamDef, Ruleset
+from compliance.dsl.units import UnitError, format_value
+from compliance.evaluate import values as V
+from compliance.evaluate.builtins import REGISTRY
+from compliance.evaluate.values import MISSING
+
+Outcome = str  # "passed" | "failed" | "not_applicable"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One rule on one subject of one document."""
+
+    rule: CheckedRule
+    outcome: Outcome
+    subject: str
+    explanation: str
+    message: str = ""
+    fix: str = ""
+    position: Position | None = None
+    exception_id: str = ""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A local name's value, and the document path it was read from (None for computed values)."""
+
+    value: Any
+    path: FieldPath | None
+
+
+class _Reads:
+    """The document fields read while evaluating, in order (for positions and explanations)."""
+
+    def __init__(self) -> None:
+        self.paths: list[FieldPath] = []
+
+
+class Evaluator:
+    def __init__(self, document: Document, params: Mapping[str, Any], as_of: _dt.date,
+                 sources: Mapping[str, str] | None = None):
+        self.document = document
+        self.params = params
+        self.as_of = as_of
+        self.sources = sources or {}
+        self.reads = _Reads()
+
+    # ---- values ----------------------------------------------------------------------------
+    def value(self, expr: ast.Expr, env: Mapping[str, Bound]) -> Any:
+        return getattr(self, f"eval_{type(expr).__name__.lower()}")(expr, env)
+
+    def located(self, expr: ast.Expr, env: Mapping[str, Bound]) -> Bound:
+        """The value of a field path together with where it lives in the document."""
+        if isinstance(expr, ast.Name):
+            if expr.name in env:
+                return env[expr.name]
+            if expr.name in self.params:
+                return Bound(self.params[expr.name], None)
+            if expr.name == "as_of":
+                return Bound(self.as_of, None)
+            return self._field((expr.name,), self.document.data.get(expr.name, MISSING))
+        if isinstance(expr, ast.Attr):
+            parent = self.located(expr.target, env)
+            return self._child(parent, expr.name)
+        if isinstance(expr, ast.Index):
+            parent = self.located(expr.target, env)
+            key = self.value(expr.index, env)
+            if key is MISSING:
+                return Bound(MISSING, None)
+            if isinstance(parent.value, (list, tuple)):
+                if not isinstance(key, V.Decimal) or key != key.to_integral_value():
+                    raise UnitError(f"a list index must be a whole number, not {format_value(key)}")
+                return self._child(parent, int(key))
+            return self._child(parent, key)
+        return Bound(self.value(expr, env), None)
+
+    def _field(self, path: FieldPath, value: Any) -> Bound:
+        self.reads.paths.append(path)
+        return Bound(MISSING if value is None else value, path)
+
+    def _child(self, parent: Bound, key: str | int) -> Bound:
+        container = parent.value
+        if isinstance(container, dict):
+            found = container.get(key, MISSING) if isinstance(key, str) else MISSING
+        elif isinstance(container, (list, tuple)) and isinstance(key, int):
+            found = container[key] if 0 <= key < len(container) else MISSING
+        else:
+            found = MISSING
+        if parent.path is None:
+            return Bound(MISSING if found is None else found, None)
+        return self._field(parent.path + (key,), found)
+
+    def eval_literal(self, expr: ast.Literal, env: Mapping[str, Bound]) -> Any:
+        return expr.value
+
+    def eval_name(self, expr: ast.Name, env: Mapping[str, Bound]) -> Any:
+        return self.located(expr, env).value
+
+    eval_attr = eval_name
+    eval_index = eval_name
+
+    def eval_negate(self, expr: ast.Negate, env: Mapping[str, Bound]) -> Any:
+        return V.negate(self.value(expr.operand, env))
+
+    def eval_arith(self, expr: ast.Arith, env: Mapping[str, Bound]) -> Any:
+        return V.arith(expr.op, self.value(expr.left, env), self.value(expr.right, env))
+
+    def eval_compare(self, expr: ast.Compare, env: Mapping[str, Bound]) -> Any:
+        left, right = self.value(expr.left, env), self.value(expr.right, env)
+        if expr.op == "in":
+            return V.member(left, right)
+        if expr.op == "not in":
+            found = V.member(left, right)
+            return MISSING if found is MISSING else not found
+        return V.compare_op(expr.op, left, right)
+
+    def eval_boolop(self, expr: ast.BoolOp, env: Mapping[str, Bound]) -> Any:
+        left = self.value(expr.left, env)
+        decisive = False if expr.op == "and" else True
+        if left is decisive:
+            return decisive
+        right = self.value(expr.right, env)
+        if right is decisive:
+            return decisive
+        if left is MISSING or right is MISSING:
+            return MISSING
+        return not decisive
+
+    def eval_not(self, expr: ast.Not, env: Mapping[str, Bound]) -> Any:
+        inner = self.value(expr.operand, env)
+        return MISSING if inner is MISSING else not inner
+
+    def eval_exists(self, expr: ast.Exists, env: Mapping[str, Bound]) -> Any:
+        present = self.located(expr.target, env).value is not MISSING
+        return not present if expr.negated else present
+
+    def eval_call(self, expr: ast.Call, env: Mapping[str, Bound]) -> Any:
+        return REGISTRY[expr.name].scalar(*(self.value(arg, env) for arg in expr.args))
+
+    def eval_listexpr(self, expr: ast.ListExpr, env: Mapping[str, Bound]) -> Any:
+        return [self.value(item, env) for item in expr.items]
+
+    def eval_mapexpr(self, expr: ast.MapExpr, env: Mapping[str, Bound]) -> Any:
+        return {key: self.value(value, env) for key, value in expr.entries}
+
+    def items(self, collection: ast.Expr, env: Mapping[str, Bound]) -> Iterator[tuple[Any, Bound]]:
+        """(key, bound element) pairs of a list (key = index) or a map (key = name)."""
+        bound = self.located(collection, env)
+        container = bound.value
+        if isinstance(container, dict):
+            pairs: Sequence[tuple[Any, Any]] = list(container.items())
+        elif isinstance(container, (list, tuple)):
+            pairs = list(enumerate(container))
+        else:
+            return iter(())
+        return iter([(key, Bound(item, None if bound.path is None else bound.path + (key,)))
+                     for key, item in pairs])
+
+    def eval_quantifier(self, expr: ast.Quantifier, env: Mapping[str, Bound]) -> Any:
+        bound = self.located(expr.collection, env)
+        if bound.value is MISSING:
+            return MISSING
+        results = [self.value(expr.body, {**env, expr.var: element})
+                   for _key, element in self.items(expr.collection, env)]
+        if expr.kind == "any":
+            return True if any(r is True for r in results) else MISSING if MISSING in results else False
+        if expr.kind == "all":
+            return False if any(r is False for r in results) else MISSING if MISSING in results else True
+        if expr.kind == "count":
+            return V.Decimal(sum(r is True for r in results))
+        present = [r for r in results if r is not MISSING]
+        if expr.kind == "sum":
+            total: Any = V.Decimal(0)
+            for item in present:
+                total = V.arith("+", total, item)
+            return total
+        if not present:
+            return MISSING
+        best = present[0]
+        for item in present[1:]:
+            order = V.compare(item, best)
+            if (order < 0) if expr.kind == "min" else (order > 0):
+                best = item
+        return best
+
+    # ---- explanations ------------------------------------------------------------------------
+    def source(self, expr: ast.Expr) -> str:
+        text = self.sources.get(expr.span.path)
+        span = expr.span
+        if text is None or not span.end_line:
+            return "(expression)"
+        lines = text.split("\n")
+        if span.line == span.end_line:
+            return lines[span.line - 1][span.column - 1:span.end_column - 1]
+        first = lines[span.line - 1][span.column - 1:]
+        middle = lines[span.line:span.end_line - 1]
+        last = lines[span.end_line - 1][:span.end_column - 1]
+        return " ".join(part.strip() for part in [first, *middle, last])
+
+    def describe(self, expr: ast.Expr, env: Mapping[str, Bound]) -> str:
+        """How an operand is named in an explanation: the field path, or the source text."""
+        if isinstance(expr, ast.Literal):
+            return format_value(expr.value)
+        bound = self.located(expr, env) if isinstance(expr, (ast.Name, ast.Attr, ast.Index)) else None
+        value = bound.value if bound is not None else self.value(expr, env)
+        name = render_path(bound.path) if bound is not None and bound.path else self.source(expr)
+        return f"{name} = {format_value(value)}"
+
+    _FAILED_VERB = {"<": "is not below", "<=": "is above", ">": "is not above", ">=": "is below",
+                    "==": "is not", "!=": "is", "in": "is not one of", "not in": "is one of"}
+    _HELD_VERB = {"<": "is below", "<=": "is not above", ">": "is above", ">=": "is not below",
+                  "==": "is", "!=": "is not", "in": "is one of", "not in": "is not one of"}
+
+    def explain(self, expr: ast.Expr, env: Mapping[str, Bound], wanted: bool = True) -> str:
+        """Why ``expr`` did not come out as ``wanted``: the decisive part, with its values."""
+        method = getattr(self, f"explain_{type(expr).__name__.lower()}", None)
+        if method is not None:
+            return method(expr, env, wanted)
+        result = self.value(expr, env)
+        if result is MISSING:
+            return self._missing_reads(expr, env)
+        return f"{self.source(expr)} is {format_value(result)}"
+
+    def _missing_reads(self, expr: ast.Expr, env: Mapping[str, Bound]) -> str:
+        start = len(self.reads.paths)
+        self.value(expr, env)
+        absent = [render_path(path) for path in self.reads.paths[start:]
+                  if self._lookup(path) is MISSING]
+        if absent:
+            return f"{', '.join(dict.fromkeys(absent))} is missing"
+        return f"{self.source(expr)} cannot be determined"
+
+    def _lookup(self, path: FieldPath) -> Any:
+        node: Any = self.document.data
+        for part in path:
+            if isinstance(node, dict) and isinstance(part, str):
+                node = node.get(part, MISSING)
+            elif isinstance(node, (list, tuple)) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                return MISSING
+            if node is None:
+                return MISSING
+        return node
+
+    def explain_compare(self, expr: ast.Compare, env: Mapping[str, Bound], wanted: bool) -> str:
+        result = self.eval_compare(expr, env)
+        if result is MISSING:
+            return self._missing_reads(expr, env)
+        verb = (self._FAILED_VERB if wanted else self._HELD_VERB)[expr.op]
+        return f"{self.describe(expr.left, env)} {verb} {self.describe(expr.right, env)}"
+
+    def explain_boolop(self, expr: ast.BoolOp, env: Mapping[str, Bound], wanted: bool) -> str:
+        left = self.value(expr.left, env)
+        # "a and b" fails through its first false side; "a or b" through both; negation swaps them.
+        conjunctive = (expr.op == "and") == wanted
+        if conjunctive:
+            side = expr.left if left is not wanted else expr.right
+            return self.explain(side, env, wanted)
+        return f"{self.explain(expr.left, env, wanted)}; and {self.explain(expr.right, env, wanted)}"
+
+    def explain_not(self, expr: ast.Not, env: Mapping[str, Bound], wanted: bool) -> str:
+        return self.explain(expr.operand, env, not wanted)
+
+    def explain_exists(self, expr: ast.Exists, env: Mapping[str, Bound], wanted: bool) -> str:
+        bound = self.located(expr.target, env)
+        name = render_path(bound.path) if bound.path else self.source(expr.target)
+        present = bound.value is not MISSING
+        return f"{name} is {'present' if present else 'missing'}"
+
+    def explain_call(self, expr: ast.Call, env: Mapping[str, Bound], wanted: bool) -> str:
+        result = self.value(expr, env)
+        if result is MISSING:
+            return self._missing_reads(expr, env)
+        if expr.name in ("mentions", "mentions_all") and len(expr.args) == 2:
+            subject = self._name_of(expr.args[0], env)
+            phrases = self.value(expr.args[1], env)
+            texts = self.value(expr.args[0], env)
+            from compliance.evaluate.builtins import find_phrase, missing_phrases
+            if result:  # it mentions what it must not
+                found = find_phrase(texts, phrases)
+                return f"{subject} contains \"{found}\""
+            if expr.name == "mentions_all":
+                lacking = missing_phrases(texts, phrases)
+                return f"{subject} lacks {', '.join(repr(p) for p in lacking)}"
+            return f"{subject} contains none of {format_value(phrases)}"
+        if expr.name == "matches" and len(expr.args) == 2:
+            subject = self._name_of(expr.args[0], env)
+            pattern = self.value(expr.args[1], env)
+            return f"{subject} {'matches' if result else 'does not match'} /{pattern}/"
+        return f"{self.source(expr)} is {format_value(result)}"
+
+    def _name_of(self, expr: ast.Expr, env: Mapping[str, Bound]) -> str:
+        if isinstance(expr, (ast.Name, ast.Attr, ast.Index)):
+            bound = self.located(expr, env)
+            if bound.path:
+                return render_path(bound.path)
+        return self.source(expr)
+
+    def explain_quantifier(self, expr: ast.Quantifier, env: Mapping[str, Bound], wanted: bool) -> str:
+        if expr.kind not in ("any", "all"):
+            return f"{self.source(expr)} is {format_value(self.value(expr, env))}"
+        # all(...) fails, or any(...) holds against the rule, through one element: name it.
+        looking_for = expr.kind == "all" and wanted or expr.kind == "any" and not wanted
+        if looking_for:
+            for _key, element in self.items(expr.collection, env):
+                inner = {**env, expr.var: element}
+                if self.value(expr.body, inner) is not (expr.kind == "all"):
+                    return self.explain(expr.body, inner, expr.kind == "all")
+        name = self._name_of(expr.collection, env)
+        return f"no item of {name} satisfies {self.source(expr.body)}"
+
+
+# ---- rules ----------------------------------------------------------------------------------
+
+def params_as_of(ruleset: Ruleset, as_of: _dt.date, document: Document | None = None) -> dict[str, Any]:
+    """Each parameter's value in force on ``as_of`` (the latest value dated on or before it)."""
+    values: dict[str, Any] = {}
+    empty = document or Document("contract", "", {})
+    for name, param in ruleset.params.items():
+        chosen = _in_force(param, as_of)
+        if chosen is None:
+            values[name] = MISSING
+            continue
+        evaluator = Evaluator(empty, values, as_of, ruleset.sources)
+        values[name] = evaluator.value(chosen.value, {})
+    return values
+
+
+def _in_force(param: ParamDef, as_of: _dt.date) -> ast.DatedValue | None:
+    chosen = None
+    for candidate in param.values:  # sorted: undated first, then by date
+        if candidate.effective is None or candidate.effective <= as_of:
+            chosen = candidate
+    return chosen
+
+
+def subjects(rule: CheckedRule, evaluator: Evaluator) -> list[tuple[str, Mapping[str, Bound], FieldPath | None]]:
+    """The subjects a rule is evaluated on: the whole document, or each entry of ``for each``."""
+    loop = rule.for_each
+    if loop is None:
+        return [("", {}, None)]
+    found = []
+    for key, element in evaluator.items(loop.collection, {}):
+        env = ({loop.key_var: element} if loop.value_var is None else
+               {loop.key_var: Bound(key, None), loop.value_var: element})
+        label = render_path(element.path) if element.path else format_value(key)
+        found.append((label, env, element.path))
+    return found
+
+
+def evaluate_rule(rule: CheckedRule, evaluator: Evaluator) -> list[Result]:
+    results = []
+    for label, env, path in subjects(rule, evaluator):
+        try:
+            results.append(_evaluate_subject(rule, evaluator, label, env, path))
+        except UnitError as error:
+            position = evaluator.document.position_of(path) if path else None
+            results.append(Result(rule, "failed", label, f"cannot be evaluated: {error}",
+                                  message=f"{rule.title}: cannot be evaluated: {error}",
+                                  position=position or evaluator.document.position_of(())))
+    return results
+
+
+def _evaluate_subject(rule: CheckedRule, evaluator: Evaluator, label: str,
+                      env: Mapping[str, Bound], path: FieldPath | None) -> Result:
+    document = evaluator.document
+    if rule.when is not None:
+        applies = evaluator.value(rule.when, env)
+        if applies is not True:
+            why = evaluator.explain(rule.when, env) if applies is False else "its condition cannot be determined"
+            return Result(rule, "not_applicable", label, f"does not apply: {why}",
+                          position=document.position_of(path) if path else None)
+    requirement, message, fix, exception = rule.require, rule.message, rule.fix, None
+    for candidate in rule.exceptions:
+        if evaluator.value(candidate.when, env) is True:
+            exception = candidate
+            if candidate.require is None:
+                return Result(rule, "not_applicable", label,
+                              f"exempt under {candidate.rule_id}: {candidate.title}",
+                              position=document.position_of(path) if path else None,
+                              exception_id=candidate.rule_id)
+            requirement = candidate.require
+            message = candidate.message or message
+            fix = candidate.fix or fix
+            break
+    start = len(evaluator.reads.paths)
+    holds = evaluator.value(requirement, env)
+    if holds is True:
+        return Result(rule, "passed", label, "complies", exception_id=_id(exception),
+                      position=document.position_of(path) if path else None)
+    evaluator.reads.paths = evaluator.reads.paths[:start]
+    explanation = evaluator.explain(requirement, env)
+    decisive = _decisive_path(rule, evaluator, env, start, path)
+    subject = label or (render_path(decisive) if decisive else "")
+    position = document.position_of(decisive) if decisive else document.position_of(())
+    return Result(rule, "failed", subject, explanation,
+                  message=render_template(message, evaluator, env) if message else rule.title,
+                  fix=render_template(fix, evaluator, env) if fix else "",
+                  position=position, exception_id=_id(exception))
+
+
+def _id(exception: CheckedException | None) -> str:
+    return exception.rule_id if exception is not None else ""
+
+
+def _decisive_path(rule: CheckedRule, evaluator: Evaluator, env: Mapping[str, Bound], start: int,
+                   loop_path: FieldPath | None) -> FieldPath | None:
+    """The field a failure points at: the stated subject, else the first field the explanation
+    read that is present in the document (or, if all were missing, the nearest existing parent)."""
+    if rule.subject is not None:
+        bound = evaluator.located(rule.subject, env)
+        if bound.path:
+            return bound.path
+    reads = evaluator.reads.paths[start:]
+    for path in reads:
+        if evaluator._lookup(path) is not MISSING:
+            return path
+    if reads:
+        return reads[0]
+    return loop_path
+
+
+def render_template(template: ast.Template, evaluator: Evaluator, env: Mapping[str, Bound]) -> str:
+    out = []
+    for part in template.parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        try:
+            value = evaluator.value(part, env)
+        except UnitError as error:
+            value = f"<{error}>"
+        out.append(value if isinstance(value, str) else format_value(value))
+    return "".join(out)
+
+
+def evaluate_document(ruleset: Ruleset, document: Document, as_of: _dt.date,
+                      rules: Sequence[CheckedRule] | None = None,
+                      params: Mapping[str, Any] | None = None) -> list[Result]:
+    """Every rule of the document's kind, on every subject."""
+    chosen = rules if rules is not None else [r for r in ruleset.rules if r.target == document.kind]
+    in_force = params if params is not None else params_as_of(ruleset, as_of, document)
+    evaluator = Evaluator(document, in_force, as_of, ruleset.sources)
+    results: list[Result] = []
+    for rule in chosen:
+        results.extend(evaluate_rule(rule, evaluator))
+    return results
+
+
+def overall(results: Sequence[Result]) -> Outcome:
+    """A rule's outcome over all its subjects: failed if any failed, passed if any passed."""
+    outcomes = {result.outcome for result in results}
+    if "failed" in outcomes:
+        return "failed"
+    if "passed" in outcomes:
+        return "passed"
+    return "not_applicable"
