@@ -391,6 +391,7 @@ def _read_csv(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, tuple
         read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_SIZE, use_threads=True)
         convert_options = pacsv.ConvertOptions(
             column_types=types, include_columns=wanted, strings_can_be_null=True,
+            null_values=[""],   # not pyarrow's default list, which would read "NA" or "nan" as missing
             true_values=list(TRUE_TEXTS), false_values=list(FALSE_TEXTS))
         if not (progress and sys.stderr.isatty()):
             return pacsv.read_csv(path, read_options=read_options, convert_options=convert_options)
@@ -607,7 +608,7 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise InputError(self.items)
+            raise InputError(sorted(self.items, key=lambda d: (d.line or 0, d.column or 0)))
 
 
 def _build(path: str, digest: str, table: pa.Table, locator: _Locator, file_format: str,
@@ -688,7 +689,7 @@ def _numbers(column: pa.ChunkedArray, name: str, present: np.ndarray,
     finite = np.isfinite(values)
     if not finite.all():
         row = int(np.argmin(finite))
-        problems.at_row(row, name, f"{values[row]!r} is not a finite number")
+        problems.at_row(row, name, f"{float(values[row])!r} is not a finite number")
     elif name in NON_NEGATIVE_COLUMNS and (values < 0).any():
         row = int(np.argmax(values < 0))
         problems.at_row(row, name, f"{_exact(float(values[row]))} is negative; "
