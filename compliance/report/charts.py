@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 40, 64
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 48, 64
 BAR_COLOURS = ("#2f5d8a", "#c0392b", "#8e6c1f")
 
 
@@ -33,19 +33,20 @@ def _count(value: Any) -> float:
     return number if math.isfinite(number) else 0.0
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above ``value`` (at least 1)."""
-    if value <= 1:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return float(step * power)
-    return float(10 * power)  # pragma: no cover - the loop always returns
+def axis_scale(value: float) -> tuple[float, int]:
+    """A y-axis top and a tick count (at most five) in round steps of 1, 2 or 5 times a power of
+    ten: ``axis_scale(830)`` is ``(1000, 5)``, ``axis_scale(240)`` is ``(250, 5)``."""
+    if value <= 0:
+        return 1.0, 1
+    raw = value / 5
+    power = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(float(m * power) for m in (1, 2, 5, 10) if m * power >= raw)
+    ticks = max(1, math.ceil(value / step))
+    return step * ticks, ticks
 
 
 def _frame(chart_id: str, title: str, description: str, y_label: str, x_label: str,
-           y_max: float) -> list[str]:
+           y_max: float, ticks: int) -> list[str]:
     plot_height = HEIGHT - TOP - BOTTOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -56,9 +57,9 @@ def _frame(chart_id: str, title: str, description: str, y_label: str, x_label: s
         f'<text x="{_n(WIDTH / 2)}" y="20" text-anchor="middle" font-size="14" '
         f'font-weight="bold">{_e(title)}</text>',
     ]
-    for tick in range(5):
-        value = y_max * tick / 4
-        y = TOP + plot_height - plot_height * tick / 4
+    for tick in range(ticks + 1):
+        value = y_max * tick / ticks
+        y = TOP + plot_height - plot_height * tick / ticks
         parts.append(f'<line x1="{LEFT}" y1="{_n(y)}" x2="{WIDTH - RIGHT}" y2="{_n(y)}" '
                      f'stroke="#d0d0d0" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{_n(y + 4)}" text-anchor="end">{_n(value)}</text>')
@@ -76,11 +77,11 @@ def bar_chart_svg(chart_id: str, title: str, categories: Sequence[str],
                   y_label: str) -> str:
     """Vertical bars, one group per category and one bar per series; a legend when several."""
     values = [_count(v) for _, data in series for v in data]
-    y_max = nice_ceiling(max(values, default=0.0))
+    y_max, ticks = axis_scale(max(values, default=0.0))
     summary = "; ".join(
         f"{category}: " + ", ".join(f"{name} {_n(_count(data[i]))}" for name, data in series)
         for i, category in enumerate(categories))
-    parts = _frame(chart_id, title, f"{y_label} by {x_label}. {summary}.", y_label, x_label, y_max)
+    parts = _frame(chart_id, title, f"{y_label} by {x_label}. {summary}.", y_label, x_label, y_max, ticks)
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     group = plot_width / max(len(categories), 1)
@@ -99,12 +100,13 @@ def bar_chart_svg(chart_id: str, title: str, categories: Sequence[str],
     parts.append(f'<line x1="{LEFT}" y1="{TOP + plot_height}" x2="{WIDTH - RIGHT}" '
                  f'y2="{TOP + plot_height}" stroke="#333" stroke-width="1"/>')
     if len(series) > 1:
-        x = WIDTH - RIGHT - 180
+        # One row between the title and the plot, right-aligned, so no bar can hide it.
+        x = WIDTH - RIGHT - 140 * len(series)
         for s, (name, _) in enumerate(series):
-            y = TOP + 4 + 16 * s
-            parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" '
+            left = x + 140 * s
+            parts.append(f'<rect x="{left}" y="{TOP - 14}" width="10" height="10" '
                          f'fill="{BAR_COLOURS[s % len(BAR_COLOURS)]}"/>')
-            parts.append(f'<text x="{x + 16}" y="{y + 9}">{_e(name)}</text>')
+            parts.append(f'<text x="{left + 16}" y="{TOP - 5}">{_e(name)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
