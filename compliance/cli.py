@@ -35,8 +35,10 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="compliance", description=__doc__.splitlines()[0] if __doc__ else None)
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Only the chosen command's module is imported (start-up time)."""
+    parser = _Parser(prog="compliance", description="Check leveraged-trading contracts and account "
+                     "snapshots against regulatory and house rules.")
     parser.add_argument("--version", action="version", version=f"compliance {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -44,14 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         command_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                                     help=argparse.SUPPRESS)
-        module = importlib.import_module(f"compliance.commands.{module_name}")
-        module.add_arguments(command_parser)
-        command_parser.set_defaults(_module=module)
+        if name == chosen:
+            module = importlib.import_module(f"compliance.commands.{module_name}")
+            module.add_arguments(command_parser)
+            command_parser.set_defaults(_module=module)
     return parser
 
 
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    for token in argv:
+        if not token.startswith("-"):
+            return token if token in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_chosen_command(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:

@@ -32,6 +32,7 @@ class Finding:
     title: str = ""            # the rule's title, for reports
     waiver_reason: str = ""    # why it was waived, and by whom, when it was
     document_id: str = ""      # the contract id (or snapshot name)
+    explanation: str = ""      # the decisive values, as the evaluator found them
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.path, self.line or 0, self.rule_id, self.column or 0, self.subject, self.message)

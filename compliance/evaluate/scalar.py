@@ -222,7 +222,13 @@ class Evaluator:
             return format_value(expr.value)
         bound = self.located(expr, env) if isinstance(expr, (ast.Name, ast.Attr, ast.Index)) else None
         value = bound.value if bound is not None else self.value(expr, env)
-        name = render_path(bound.path) if bound is not None and bound.path else self.source(expr)
+        if bound is not None and bound.path:
+            name = render_path(bound.path)
+        elif isinstance(expr, ast.Index) and isinstance(expr.target, (ast.Name, ast.Attr)):
+            key = self.value(expr.index, env)  # retail_cap[class] reads better as retail_cap.fx_major
+            name = f"{self.source(expr.target)}.{key}" if isinstance(key, str) else self.source(expr)
+        else:
+            name = self.source(expr)
         return f"{name} = {format_value(value)}"
 
     _FAILED_VERB = {"<": "is not below", "<=": "is above", ">": "is not above", ">=": "is below",
@@ -432,6 +438,9 @@ def _decisive_path(rule: CheckedRule, evaluator: Evaluator, env: Mapping[str, Bo
         if bound.path:
             return bound.path
     reads = evaluator.reads.paths[start:]
+    # Reading margin.close_out_level reads margin first; the deeper path is the one to point at.
+    reads = [path for index, path in enumerate(reads)
+             if not any(later[:len(path)] == path and later != path for later in reads[index + 1:])]
     for path in reads:
         if evaluator._lookup(path) is not MISSING:
             return path

@@ -1,0 +1,201 @@
+"""Contract review: contracts x rulesets -> findings -> one Report.
+
+The pipeline of ``compliance check``: find the contract files, load and validate each (collecting
+every input error before giving up), pick the rulesets (``--ruleset`` or each contract's own
+``rulesets:`` list), evaluate every contract rule, turn failures into findings, apply waivers.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from compliance import __version__
+from compliance.documents.model import Document
+from compliance.dsl.checker import CheckedRule, Ruleset
+from compliance.errors import Diagnostic, InputError
+from compliance.evaluate.scalar import Result, evaluate_document, overall
+from compliance.findings import (Finding, InputInfo, Report, RuleInfo, RuleRun, RulesetInfo,
+                                 sort_findings)
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    document: Document
+    ruleset: Ruleset
+    results: tuple[Result, ...]
+
+
+def split_ruleset_specs(specs: Sequence[str] | None) -> list[str]:
+    """``--ruleset a,b --ruleset c`` -> [a, b, c] in order, without repeats."""
+    names: list[str] = []
+    for spec in specs or ():
+        for part in spec.split(","):
+            part = part.strip()
+            if part and part not in names:
+                names.append(part)
+    return names
+
+
+def load_rulesets(specs: Sequence[str]) -> dict[str, Ruleset]:
+    from compliance.dsl.loader import load_ruleset
+
+    loaded: dict[str, Ruleset] = {}
+    problems: list[Diagnostic] = []
+    for spec in specs:
+        try:
+            loaded[spec] = load_ruleset(spec)
+        except InputError as error:
+            problems.extend(error.diagnostics)
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
+def load_documents(paths: Sequence[str]) -> list[Document]:
+    from compliance.documents.contract import find_contracts, load_contract
+
+    files = find_contracts(list(paths))
+    if not files:
+        raise InputError.at(", ".join(paths), None, None, "no contract files found (looked for *.yaml "
+                            "and *.yml files whose kind is contract)")
+    documents: list[Document] = []
+    problems: list[Diagnostic] = []
+    for file in files:
+        try:
+            documents.append(load_contract(file))
+        except InputError as error:
+            problems.extend(error.diagnostics)
+    if problems:
+        raise InputError(problems)
+    return documents
+
+
+def rulesets_for(document: Document, chosen: Sequence[str]) -> list[str]:
+    if chosen:
+        return list(chosen)
+    declared = document.data.get("rulesets") or []
+    if not declared:
+        position = document.position_of(())
+        raise InputError.at(document.path, position.line if position else 1, 1,
+                            "the contract declares no rulesets (add a 'rulesets:' list) and no "
+                            "--ruleset was given")
+    return [str(name) for name in declared]
+
+
+def review(documents: Sequence[Document], rulesets: dict[str, Ruleset], chosen: Sequence[str],
+           as_of: _dt.date) -> list[Reviewed]:
+    reviewed = []
+    for document in documents:
+        for spec in rulesets_for(document, chosen):
+            ruleset = rulesets[spec]
+            results = evaluate_document(ruleset, document, as_of)
+            reviewed.append(Reviewed(document, ruleset, tuple(results)))
+    return reviewed
+
+
+def finding_of(result: Result, document: Document) -> Finding:
+    rule = result.rule
+    position = result.position
+    return Finding(
+        rule_id=rule.rule_id, topic=rule.topic, severity=rule.severity,  # type: ignore[arg-type]
+        path=document.path, line=position.line if position else None,
+        column=position.column if position else None, subject=result.subject,
+        message=result.message or rule.title, citation=rule.citation, fix=result.fix,
+        ruleset=rule.ruleset, title=rule.title, document_id=str(document.data.get("id", "")),
+        explanation=result.explanation)
+
+
+def rule_info(rule: CheckedRule, ruleset: Ruleset) -> RuleInfo:
+    description = rule.title
+    source = ruleset.sources.get(rule.span.path)
+    if source is not None:
+        lines = source.split("\n")[rule.span.line - 1:rule.span.end_line or rule.span.line]
+        description = "\n".join(lines).strip()
+    return RuleInfo(rule_id=rule.rule_id, ruleset=ruleset.name, title=rule.title, topic=rule.topic,
+                    severity=rule.severity, citation=rule.citation,  # type: ignore[arg-type]
+                    fix=rule.fix.text if rule.fix else "", description=description)
+
+
+def ruleset_info(ruleset: Ruleset) -> RulesetInfo:
+    return RulesetInfo(name=ruleset.name, version=ruleset.version, sha256=ruleset.sha256,
+                       title=ruleset.title, jurisdiction=ruleset.jurisdiction,
+                       disabled=tuple((rule_id, f"{reason} (disabled in {by})")
+                                      for rule_id, reason, by in ruleset.disabled))
+
+
+def build_report(reviewed: Sequence[Reviewed], rulesets: Sequence[Ruleset], as_of: _dt.date,
+                 target: str = "contract") -> tuple[list[Finding], Report]:
+    findings: list[Finding] = []
+    runs: list[RuleRun] = []
+    for item in reviewed:
+        by_rule: dict[str, list[Result]] = {}
+        for result in item.results:
+            by_rule.setdefault(result.rule.rule_id, []).append(result)
+            if result.outcome == "failed":
+                findings.append(finding_of(result, item.document))
+        for rule_id, results in by_rule.items():
+            outcome = overall(results)
+            explanation = "; ".join(f"{r.subject + ': ' if r.subject else ''}{r.explanation}"
+                                    for r in results if r.outcome == outcome)
+            runs.append(RuleRun(rule_id=rule_id, ruleset=item.ruleset.name, path=item.document.path,
+                                document_id=str(item.document.data.get("id", "")),
+                                outcome=outcome, explanation=explanation))  # type: ignore[arg-type]
+    documents = {item.document.path: item.document for item in reviewed}
+    report = Report(
+        tool_version=__version__,
+        rulesets=tuple(ruleset_info(r) for r in rulesets),
+        inputs=tuple(InputInfo(path, doc.sha256) for path, doc in sorted(documents.items())),
+        findings=sort_findings(findings),
+        runs=tuple(sorted(runs, key=lambda r: (r.path, r.ruleset, r.rule_id))),
+        rules=tuple(rule_info(rule, r) for r in rulesets for rule in r.rules if rule.target == target),
+        as_of=as_of.isoformat(), kind="check")
+    return findings, report
+
+
+def check_contracts(paths: Sequence[str], ruleset_specs: Sequence[str] | None, as_of: _dt.date,
+                    waivers_path: str | None = None) -> Report:
+    """The whole of ``compliance check``, as a function."""
+    from dataclasses import replace
+
+    chosen = split_ruleset_specs(ruleset_specs)
+    documents = load_documents(paths)
+    waivers = None
+    if waivers_path:
+        from compliance.waivers import load_waivers
+        waivers = load_waivers(waivers_path)
+    needed: list[str] = []
+    problems: list[Diagnostic] = []
+    for document in documents:
+        try:
+            for spec in rulesets_for(document, chosen):
+                if spec not in needed:
+                    needed.append(spec)
+        except InputError as error:
+            problems.extend(error.diagnostics)
+    if problems:
+        raise InputError(problems)
+    rulesets = load_rulesets(needed)
+    reviewed = review(documents, rulesets, chosen, as_of)
+    _findings, report = build_report(reviewed, list(rulesets.values()), as_of)
+    if waivers is not None:
+        from compliance.waivers import apply_waivers
+        ids = {d.path: str(d.data.get("id", "")) for d in documents}
+        marked, notices = apply_waivers(report.findings, waivers, as_of=as_of, document_ids=ids,
+                                        rule_topics={r.rule_id: r.topic for r in report.rules})
+        report = replace(report, findings=sort_findings(marked), notices=sort_findings(notices),
+                         runs=_mark_waived_runs(report.runs, marked))
+    if len(rulesets) > 1:
+        from compliance.binding import binding_limits
+        report = replace(report, extra={**report.extra,
+                                        "binding_limits": binding_limits(list(rulesets.values()), as_of)})
+    return report
+
+
+def _mark_waived_runs(runs: Sequence[RuleRun], findings: Sequence[Finding]) -> tuple[RuleRun, ...]:
+    from dataclasses import replace
+
+    waived = {(f.path, f.ruleset, f.rule_id) for f in findings if f.waived}
+    unwaived = {(f.path, f.ruleset, f.rule_id) for f in findings if not f.waived}
+    return tuple(replace(run, waived=True) if (run.path, run.ruleset, run.rule_id) in waived
+                 and (run.path, run.ruleset, run.rule_id) not in unwaived else run for run in runs)
