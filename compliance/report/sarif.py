@@ -85,7 +85,7 @@ def _result(finding: Finding, index: dict[tuple[str, str], int], artifacts: dict
         physical["region"] = region
     text = finding.message
     if finding.fix:
-        text += f" Fix: {finding.fix}"
+        text += f" (fix: {finding.fix})"
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
