@@ -115,9 +115,13 @@ class Report:
     kind: str = "check"                 # "check" (contracts) or "audit" (a snapshot)
     notices: tuple[Finding, ...] = ()  # e.g. expired waivers, reported as warnings
     extra: dict[str, Any] = field(default_factory=dict)  # audit metrics, stress results, binding limits
+    # Audits list at most --max-findings findings per rule; their exact totals are kept here.
+    totals: Summary | None = None
 
     @property
     def summary(self) -> Summary:
+        if self.totals is not None:
+            return self.totals
         counted = [f for f in (*self.findings, *self.notices) if not f.waived]
         return Summary(
             errors=sum(f.severity == "error" for f in counted),

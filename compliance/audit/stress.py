@@ -63,8 +63,8 @@ class StressResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "shock": str(Percent(self.shock)),
-            "under_close_out_level": self.under_close_out,
-            "new_under_close_out_level": self.new_under_close_out,
+            "close_outs": self.under_close_out,
+            "new_close_outs": self.new_under_close_out,
             "negative_equity": self.negative_equity,
             "new_negative_equity": self.new_negative_equity,
             "platform_shortfall": self.platform_shortfall,

@@ -32,7 +32,7 @@ def test_ten_percent_fall(tmp_path):
     # equity - 10% of exposure: A1 700, A2 0, A3 -250, A4 -30, A5 5000, A6 0
     # margin x 0.9:             A1 90,  A2 720, A3 180, A4 0, A5 900, A6 180
     [out] = stress(tmp_path, "-10%")
-    assert out == {"shock": "-10%", "under_close_out_level": 3, "new_under_close_out_level": 2,
+    assert out == {"shock": "-10%", "close_outs": 3, "new_close_outs": 2,
                    "negative_equity": 2, "new_negative_equity": 0,
                    "platform_shortfall": "250.00", "client_debt": "30.00",
                    "nbp_unknown_deficit": "0.00",
@@ -42,12 +42,12 @@ def test_ten_percent_fall(tmp_path):
 def test_twenty_percent_fall_and_a_rise(tmp_path):
     # -20%: equity A1 400, A2 -400, A3 -450, A4 -30, A5 0, A6 -150; margin x 0.8
     fall, rise = stress(tmp_path, "-20%, +10%")
-    assert (fall["under_close_out_level"], fall["new_under_close_out_level"]) == (4, 3)
+    assert (fall["close_outs"], fall["new_close_outs"]) == (4, 3)
     assert (fall["negative_equity"], fall["new_negative_equity"]) == (4, 2)
     assert (fall["platform_shortfall"], fall["client_debt"]) == ("1000.00", "30.00")
     # +10%: only A4 (no positions) stays negative
     assert rise["shock"] == "10%"
-    assert (rise["under_close_out_level"], rise["negative_equity"]) == (0, 1)
+    assert (rise["close_outs"], rise["negative_equity"]) == (0, 1)
     assert (rise["platform_shortfall"], rise["client_debt"]) == ("0.00", "30.00")
 
 
