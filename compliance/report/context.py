@@ -139,7 +139,14 @@ def report_context(report: Report, *, fail_on: str = "error") -> dict[str, Any]:
             "inputs": [{"path": item.path, "sha256": item.sha256} for item in report.inputs],
         },
         "audit": _audit_view(report.extra) if report.kind == "audit" else None,
+        "binding_limits": _binding_view(report.extra),
     }
+
+
+def _binding_view(extra: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The binding-limits table (several rulesets at once), as plain cells."""
+    from compliance.report.text import binding_rows
+    return binding_rows(extra.get("binding_limits"))
 
 
 def bar(count: Any, maximum: Any, width: int = 24) -> str:

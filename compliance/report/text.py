@@ -124,6 +124,35 @@ def _audit_lines(extra: Mapping[str, Any], paint: Callable[[str, str], str]) -> 
     return lines
 
 
+# ---- binding limits (several rulesets at once; compliance.binding) ----------------------------------
+
+def binding_rows(rows: Any) -> list[dict[str, str]]:
+    """Each shared limit as three cells: the limit, every regime's value, the binding one."""
+    out = []
+    for row in rows or ():
+        values = ", ".join(f"{v.get('ruleset')} {v.get('value')}" for v in row.get("values", []))
+        if row.get("binding"):
+            binding = f"{row.get('binding_value')} ({row.get('binding')}"
+            tied = [name for name in row.get("tied") or [] if name != row.get("binding")]
+            binding += f", tied with {', '.join(tied)})" if tied else ")"
+        else:
+            binding = row.get("note") or "not comparable"
+        out.append({"limit": str(row.get("limit", "")), "values": values, "binding": binding})
+    return out
+
+
+def _binding_lines(rows: Any, paint: Callable[[str, str], str]) -> list[str]:
+    table = binding_rows(rows)
+    if not table:
+        return []
+    lines = [paint("bold", "Binding limits (the strictest regime binds)")]
+    width = max(len(row["limit"]) for row in table)
+    for row in table:
+        lines.append(f"  {row['limit'].ljust(width)}  {row['values']}  -> {row['binding']}")
+    lines.append("")
+    return lines
+
+
 def render_text(report: Report, *, color: bool = False) -> str:
     paint = _painter(color)
     lines: list[str] = []
@@ -151,6 +180,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
         lines.append(paint("bold", "Waiver notices"))
         lines += _findings_block(report, notices, paint)
         lines.append("")
+    lines += _binding_lines(report.extra.get("binding_limits"), paint)
     if lines and lines[-1] != "":
         lines.append("")
     lines.append(summary_line(report))
