@@ -280,21 +280,8 @@ def _exact(value: float) -> Decimal:
 
 def snapshot_type() -> t.Type:
     """The record type of one account row, as the DSL checker sees it."""
-    fields: dict[str, t.Type] = {
-        "account_id": t.STRING,
-        "client_category": t.STRING,
-        "balance": t.money(None),
-        "equity": t.money(None),
-        "margin_used": t.money(None),
-        "exposure": t.money(None),
-        "currency": t.optional(t.STRING),
-        "negative_balance_protection": t.optional(t.BOOL),
-        "instrument_class": t.optional(t.STRING),
-        "positions_count": t.optional(t.NUMBER),
-        "product_type": t.optional(t.STRING),
-        "largest_position": t.optional(t.money(None)),
-    }
-    return t.record(fields)
+    from compliance.documents.snapshot_fields import snapshot_type as fields
+    return fields()
 
 
 # ---------------------------------------------------------------------------------------------

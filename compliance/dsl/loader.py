@@ -114,7 +114,7 @@ def _display(path: Path) -> str:
 
 def default_document_types(target: str):  # type: ignore[no-untyped-def]
     if target == "account":
-        from compliance.documents.snapshot import snapshot_type
+        from compliance.documents.snapshot_fields import snapshot_type
         return snapshot_type()
     from compliance.documents.contract import contract_type
     return contract_type()

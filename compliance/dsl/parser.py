@@ -431,13 +431,15 @@ class _FixedSpanBuilder(_Builder):
 def _check_nesting(text: str, path: str, lines: list[str]) -> None:
     depth = 0
     line, column = 1, 0
-    in_string = False
+    in_string = in_comment = False
     escaped = False
     for char in text:
         column += 1
         if char == "\n":
             line, column = line + 1, 0
-            in_string = False
+            in_string = in_comment = False
+            continue
+        if in_comment:
             continue
         if in_string:
             if escaped:
@@ -449,6 +451,8 @@ def _check_nesting(text: str, path: str, lines: list[str]) -> None:
             continue
         if char == '"':
             in_string = True
+        elif char == "#":
+            in_comment = True
         elif char in "([{":
             depth += 1
             if depth > MAX_NESTING:

@@ -79,7 +79,8 @@ class Leverage:
     from_margin: Percent | None = None
 
     def __str__(self) -> str:
-        if self.from_margin is not None and self.times != self.times.quantize(Decimal("0.01")):
+        # Computed leverages (exposure / equity, 1 / 3.33%) are shown to two decimals: 30.03:1.
+        if self.times != self.times.quantize(Decimal("0.01")):
             return f"{_trim(self.times.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP))}:1"
         return f"{_trim(self.times)}:1"
 

@@ -246,6 +246,14 @@ class Evaluator:
             return self._missing_reads(expr, env)
         return f"{self.source(expr)} is {format_value(result)}"
 
+    def _quietly(self, expr: ast.Expr, env: Mapping[str, Bound]) -> Any:
+        """Evaluate without recording reads: only the decisive part of a failure may point."""
+        start = len(self.reads.paths)
+        try:
+            return self.value(expr, env)
+        finally:
+            del self.reads.paths[start:]
+
     def _missing_reads(self, expr: ast.Expr, env: Mapping[str, Bound]) -> str:
         start = len(self.reads.paths)
         self.value(expr, env)
@@ -276,7 +284,7 @@ class Evaluator:
         return f"{self.describe(expr.left, env)} {verb} {self.describe(expr.right, env)}"
 
     def explain_boolop(self, expr: ast.BoolOp, env: Mapping[str, Bound], wanted: bool) -> str:
-        left = self.value(expr.left, env)
+        left = self._quietly(expr.left, env)
         # "a and b" fails through its first false side; "a or b" through both; negation swaps them.
         conjunctive = (expr.op == "and") == wanted
         if conjunctive:
@@ -288,7 +296,11 @@ class Evaluator:
         return self.explain(expr.operand, env, not wanted)
 
     def explain_exists(self, expr: ast.Exists, env: Mapping[str, Bound], wanted: bool) -> str:
+        start = len(self.reads.paths)
         bound = self.located(expr.target, env)
+        if bound.value is not MISSING:
+            # "missing x" failing because x is present: x is context, not the key to point at.
+            del self.reads.paths[start:]
         name = render_path(bound.path) if bound.path else self.source(expr.target)
         present = bound.value is not MISSING
         return f"{name} is {'present' if present else 'missing'}"
@@ -330,7 +342,7 @@ class Evaluator:
         if looking_for:
             for _key, element in self.items(expr.collection, env):
                 inner = {**env, expr.var: element}
-                if self.value(expr.body, inner) is not (expr.kind == "all"):
+                if self._quietly(expr.body, inner) is not (expr.kind == "all"):
                     return self.explain(expr.body, inner, expr.kind == "all")
         name = self._name_of(expr.collection, env)
         return f"no item of {name} satisfies {self.source(expr.body)}"

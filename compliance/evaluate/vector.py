@@ -126,7 +126,7 @@ class Compiler:
         if name == "account_id":
             raise Unsupported("account_id in an account rule")
         # An optional column the file does not have: missing on every row.
-        from compliance.documents.snapshot import snapshot_type
+        from compliance.documents.snapshot_fields import snapshot_type
         kind = snapshot_type().fields.get(name)
         if kind is not None and kind.kind == "bool":
             return Bool(False, False)

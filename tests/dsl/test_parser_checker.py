@@ -187,8 +187,6 @@ def test_comments_are_kept_with_line_and_column() -> None:
     assert [(c.text, c.line, c.column) for c in parsed.comments] == [("# head", 1, 1), ("# name", 2, 15)]
 
 
-@pytest.mark.xfail(strict=True, reason="parser._check_nesting counts brackets inside comments: 65 '(' in "
-                                       "comments are refused as nesting deeper than MAX_NESTING")
 def test_brackets_in_comments_do_not_count_as_nesting() -> None:
     text = rule("  require true", before="".join(f"# note {i} (see below\n" for i in range(MAX_NESTING + 1)))
     load_ruleset_text(text, "demo.rules")
