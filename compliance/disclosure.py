@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compliance.documents.model import Document, FieldPath, render_path
-from compliance.dsl.units import Money
+from compliance.dsl.units import Duration, Money
 from compliance.errors import Diagnostic, InputError
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class Move:
     client_loss: Money            # what the client loses: capped at the deposit under NBP
     debt: Money                   # owed by the client beyond the deposit (0 under NBP)
     written_off: Money            # negative balance the provider absorbs under NBP
+    at_line: bool = False         # the row of the close-out line itself
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,13 @@ class LossExample:
     equity_at_close_out: Money
     warning_drop: Decimal | None
     one_percent_loss_share: Decimal  # what a 1% fall costs, as a share of the deposit
+    close_out_row: Move | None = None  # the close-out line as a row of the table (None: no room)
+
+    @property
+    def rows(self) -> tuple[Move, ...]:
+        """The example moves and the close-out line, smallest fall first."""
+        extra = () if self.close_out_row is None else (self.close_out_row,)
+        return tuple(sorted(self.moves + extra, key=lambda row: (row.move, row.at_line)))
 
 
 @dataclass(frozen=True)
@@ -162,7 +171,7 @@ class Disclosure:
     close_out_scope: str | None
     warning_level: Decimal | None
     notice_channels: tuple[str, ...]
-    cure_period: str | None
+    cure_period: Duration | None
     classes: tuple[ClassLine, ...]
     example: LossExample
     financing: Financing
@@ -311,7 +320,7 @@ def build_disclosure(document: Document) -> Disclosure:
         line_basis=basis, close_out_level=line, close_out_comparison=comparison,
         close_out_scope=margin.get("close_out_scope"), warning_level=warning_line,
         notice_channels=tuple(margin.get("notice_channels") or ()),
-        cure_period=None if margin.get("cure_period") is None else str(margin["cure_period"]),
+        cure_period=margin.get("cure_period"),
         classes=classes, example=example,
         financing=_financing(family, rate_terms, example),
         negative_balance_protection=nbp, risk_warning=risk_warning,
@@ -367,8 +376,10 @@ def _rate_terms(financing: dict[str, Any], missing: _Missing) -> dict[str, Any] 
                 missing.key(("financing", "reference_rate"), why=" (the rate the spread is over)")
                 ok = False
         else:
-            missing.key(("financing", "annual_rate"), ("financing", "spread"),
-                        why=" over a financing.reference_rate for a floating rate")
+            missing.need(("financing", "annual_rate"),
+                         "the disclosure needs financing.annual_rate (or, for a floating rate, "
+                         "financing.spread over a financing.reference_rate); the contract does "
+                         "not state it")
             ok = False
     return dict(financing) if ok else None
 
@@ -383,8 +394,10 @@ def _risk_warning(provider: dict[str, Any], warning: dict[str, Any], missing: _M
         low, high = NEW_PROVIDER_RANGE
         return RiskWarning(True, None, low, high, None, text)
     if warning.get("loss_percentage") is None:
-        missing.key(("disclosures", "risk_warning", "loss_percentage"), ("provider", "new_provider"),
-                    why=": the share of retail accounts that lost money")
+        missing.need(("disclosures", "risk_warning", "loss_percentage"),
+                     "the disclosure needs disclosures.risk_warning.loss_percentage, the share of "
+                     "retail accounts that lost money (or provider.new_provider: true for the "
+                     "standard range); the contract does not state it")
         return None
     return RiskWarning(False, warning["loss_percentage"].fraction, None, None, date, text)
 
@@ -420,12 +433,18 @@ def _loss_example(highest: ClassLine, basis: str, line: Decimal, warning_line: D
                 warned, closed, _money(min(loss, deposit) if nbp else loss, currency),
                 _money(Decimal(0) if nbp else beyond, currency),
                 _money(beyond if nbp else Decimal(0), currency)))
-        loss_at_line = position * highest.close_out_drop
+        drop = highest.close_out_drop
+        loss_at_line = position * drop
+        zero = _money(Decimal(0), currency)
+        line_row = None if drop == 0 else Move(
+            drop, _money(loss_at_line, currency), loss_at_line / deposit,
+            _money(deposit - loss_at_line, currency), line, highest.warning_drop is not None,
+            True, _money(loss_at_line, currency), zero, zero, at_line=True)
         return LossExample(
             highest.underlying_class, lev, _money(deposit, currency), _money(position, currency),
-            _money(borrowed, currency), tuple(moves), highest.close_out_drop,
+            _money(borrowed, currency), tuple(moves), drop,
             _money(loss_at_line, currency), _money(deposit - loss_at_line, currency),
-            highest.warning_drop, lev / 100)
+            highest.warning_drop, lev / 100, line_row)
 
 
 _YEAR_FACTOR = {"ACT/365": Decimal(1), "ACT/360": Decimal(365) / Decimal(360),
@@ -503,21 +522,32 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+_NUMERIC_CELL = re.compile(r"^([A-Z]{3} )?[-+]?[0-9∞]")
+
+
 def text_table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain-text table, columns aligned by display width (a Chinese character takes two
-    cells); the first column left-aligned, the others right-aligned."""
+    cells); columns of figures right-aligned, the others left-aligned."""
     cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(_display_width(row[i]) for row in cells) for i in range(len(headers))]
+
+    numeric = [i > 0 and all(_NUMERIC_CELL.match(row[i]) for row in cells[1:])
+               for i in range(len(headers))]
 
     def line(row: list[str]) -> str:
         out = []
         for i, cell in enumerate(row):
             pad = " " * (widths[i] - _display_width(cell))
-            out.append(cell + pad if i == 0 else pad + cell)
+            out.append(pad + cell if numeric[i] else cell + pad)
         return "  ".join(out).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(cells[0]), rule] + [line(row) for row in cells[1:]])
+
+
+def underline(text: str, character: str = "=") -> str:
+    """A rule as wide as ``text`` is on screen, to underline a plain-text heading."""
+    return character * _display_width(str(text))
 
 
 def _plain(value: Any) -> Any:
@@ -533,8 +563,9 @@ HELPERS = {"pct": fmt_percent, "rate": fmt_rate, "money": fmt_money, "num": fmt_
 
 def disclosure_context(disclosure: Disclosure, lang: str, fmt: str) -> dict[str, Any]:
     """What a disclosure template sees: ``d`` (the :class:`Disclosure`), ``lang``, ``fmt`` and the
-    formatting helpers ``pct``, ``rate``, ``money``, ``num`` (and ``text_table``)."""
-    return {"d": disclosure, "lang": lang, "fmt": fmt, "text_table": text_table, **HELPERS}
+    formatting helpers ``pct``, ``rate``, ``money``, ``num`` (and ``text_table``, ``underline``)."""
+    return {"d": disclosure, "lang": lang, "fmt": fmt, "text_table": text_table,
+            "underline": underline, **HELPERS}
 
 
 @functools.cache
