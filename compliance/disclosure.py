@@ -403,7 +403,8 @@ def _risk_warning(provider: dict[str, Any], warning: dict[str, Any], missing: _M
 
 
 def _money(amount: Decimal, currency: str) -> Money:
-    return Money(amount + 0, currency)
+    """Money at full precision (no context rounding here), without a negative zero."""
+    return Money(amount.copy_abs() if amount.is_zero() else amount, currency)
 
 
 def _loss_example(highest: ClassLine, basis: str, line: Decimal, warning_line: Decimal | None,
@@ -447,8 +448,9 @@ def _loss_example(highest: ClassLine, basis: str, line: Decimal, warning_line: D
             highest.warning_drop, lev / 100, line_row)
 
 
-_YEAR_FACTOR = {"ACT/365": Decimal(1), "ACT/360": Decimal(365) / Decimal(360),
-                "30/360": Decimal(1), "ACT/ACT": Decimal(1)}
+# Days of interest in a 365-day year over the convention's denominator (30/360: 360/360).
+_YEAR_FACTOR = {"ACT/365": (365, 365), "ACT/360": (365, 360), "30/360": (360, 360),
+                "ACT/ACT": (365, 365)}
 
 
 def _financing(family: str, terms: dict[str, Any], example: LossExample) -> Financing:
@@ -466,7 +468,8 @@ def _financing(family: str, terms: dict[str, Any], example: LossExample) -> Fina
     day_count = terms["day_count"]
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        factor = _YEAR_FACTOR[day_count]
+        days, denominator = _YEAR_FACTOR[day_count]
+        factor = Decimal(days) / Decimal(denominator)
         effective = known * factor
         if family == "cfd":
             financed = example.position
