@@ -26,6 +26,13 @@ def report_json(report: Report) -> dict[str, Any]:
     document["inputs"] = [{"path": item.path, "sha256": item.sha256} for item in report.inputs]
     document["findings"] = [finding.to_json()
                             for finding in sorted_findings((*report.findings, *report.notices))]
+    if "binding_limits" in report.extra:
+        # Several rulesets reviewed at once (compliance.review): each finding says which regime it
+        # comes from, and the binding limits across them (compliance.binding) are listed.
+        for entry, finding in zip(document["findings"],
+                                  sorted_findings((*report.findings, *report.notices))):
+            entry["ruleset"] = finding.ruleset
+        document["binding_limits"] = report.extra["binding_limits"]
     document["summary"] = report.summary.to_json()
     if report.as_of:
         document["as_of"] = report.as_of

@@ -67,6 +67,8 @@ def _findings_block(report: Report, findings: Sequence[Finding],
                 continue
             shown_per_rule[finding.rule_id] = shown + 1
         title = finding.title or rule_title(rules, finding.ruleset, finding.rule_id)
+        if "binding_limits" in report.extra and finding.ruleset:  # several regimes: whose finding
+            title = f"{title}  [{finding.ruleset}]" if title else f"[{finding.ruleset}]"
         lines.extend(_finding_lines(finding, title, paint))
     for rule_id, hidden in sorted(hidden_per_rule.items()):
         lines.append(f"  ... and {plural(hidden, 'more finding')} of {rule_id} (see --format json)")
@@ -137,7 +139,7 @@ def binding_rows(rows: Any) -> list[dict[str, str]]:
             binding += f", tied with {', '.join(tied)})" if tied else ")"
         else:
             binding = row.get("note") or "not comparable"
-        out.append({"limit": str(row.get("limit", "")), "values": values, "binding": binding})
+        out.append({"limit": str(row.get("limit", "")), "regimes": values, "binding": binding})
     return out
 
 
@@ -148,7 +150,7 @@ def _binding_lines(rows: Any, paint: Callable[[str, str], str]) -> list[str]:
     lines = [paint("bold", "Binding limits (the strictest regime binds)")]
     width = max(len(row["limit"]) for row in table)
     for row in table:
-        lines.append(f"  {row['limit'].ljust(width)}  {row['values']}  -> {row['binding']}")
+        lines.append(f"  {row['limit'].ljust(width)}  {row['regimes']}  -> {row['binding']}")
     lines.append("")
     return lines
 
