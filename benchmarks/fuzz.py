@@ -444,13 +444,13 @@ def signature(error: BaseException) -> str:
 def save_crash(out: Path, target: str, sig: str, data: bytes, suffix: str, detail: str) -> str:
     out.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha1(data).hexdigest()[:12]
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in sig)[:80]
-    stem = out / f"{target}-{safe}-{digest}"
-    stem.with_suffix(suffix).write_bytes(data)
-    stem.with_suffix(".traceback.txt").write_text(f"target: {target}\nsignature: {sig}\n"
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in sig)[:80]
+    stem = str(out / f"{target}-{safe}-{digest}")
+    Path(stem + suffix).write_bytes(data)
+    Path(stem + ".traceback.txt").write_text(f"target: {target}\nsignature: {sig}\n"
                                                   f"size: {len(data)} bytes\n\n{detail}",
                                                   encoding="utf-8")
-    return str(stem.with_suffix(suffix))
+    return stem + suffix
 
 
 def worker(target_name: str, count: int, seed: int, out: str, timeout: float, memory_mib: int,
