@@ -26,6 +26,7 @@ from compliance.dsl.units import Leverage, Money, Percent
 from compliance.evaluate.values import MISSING
 
 BOUNDARY_BAND = 1e-9
+EPS = 2.0 ** -52          # twice float64's unit roundoff: a safe bound for one rounding
 NOT_APPLICABLE, PASSED, FAILED = 0, 1, 2
 OUTCOME_NAMES = ("not_applicable", "passed", "failed")
 
@@ -46,6 +47,14 @@ class Num:
     # significant digits orders exactly like that text, so no boundary band is needed. Results of
     # arithmetic are not exact and get the band.
     exact: bool = True
+    # An upper bound of the absolute difference between ``values`` and the exact decimal result.
+    # None: half an ulp of each value (a decimal read into float64); arithmetic propagates it.
+    error: np.ndarray | float | None = None
+
+    def bound(self) -> np.ndarray | float:
+        if self.error is not None:
+            return self.error
+        return EPS * np.abs(self.values)
 
 
 @dataclass
@@ -162,7 +171,8 @@ class Compiler:
     # ---- arithmetic ----------------------------------------------------------------------------
     def compile_negate(self, expr: ast.Negate) -> Num:
         operand = self.numeric(expr.operand)
-        return Num(-operand.values, operand.valid, operand.unit, operand.currency, operand.exact)
+        return Num(-operand.values, operand.valid, operand.unit, operand.currency, operand.exact,
+                   operand.error)
 
     def numeric(self, expr: ast.Expr) -> Num:
         result = self.compile(expr)
@@ -174,21 +184,25 @@ class Compiler:
         left, right = self.numeric(expr.left), self.numeric(expr.right)
         self._currency_guard(left, right)
         valid = left.valid & right.valid
+        a, b = np.asarray(left.values, dtype=float), np.asarray(right.values, dtype=float)
+        ea, eb = left.bound(), right.bound()
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if expr.op == "+":
-                values = left.values + right.values
-            elif expr.op == "-":
-                values = left.values - right.values
+            if expr.op in "+-":
+                values = a + b if expr.op == "+" else a - b
+                error = ea + eb
             elif expr.op == "*":
-                values = left.values * right.values
+                values = a * b
+                error = np.abs(a) * eb + np.abs(b) * ea + ea * eb
             else:
-                values = left.values / right.values
-                # Division by zero is a unit error in the exact evaluator: let it decide.
-                zero = np.broadcast_to(np.asarray(right.values) == 0, (self.n,)) & _rows(valid, self.n)
-                self.undecided |= zero
+                values = a / b
+                margin = np.abs(b) - eb
+                error = np.where(margin > 0, (ea + np.abs(values) * eb) / np.where(margin > 0, margin, 1.0), np.inf)
+                # Division by (possibly) zero is a unit error in the exact evaluator: let it decide.
+                self.undecided |= np.broadcast_to(~(margin > 0), (self.n,)) & _rows(valid, self.n)
+            error = error + EPS * np.abs(values)
         unit = _arith_unit(expr.op, left, right)
         currency = left.currency or right.currency
-        return Num(values, valid, unit, currency, exact=False)
+        return Num(values, valid, unit, currency, exact=False, error=error)
 
     def _currency_guard(self, left: Num, right: Num) -> None:
         """A money literal in a currency other than the row's cannot be settled here."""
@@ -229,14 +243,20 @@ class Compiler:
                       "==": a == b, "!=": a != b}[expr.op]
             known = left.valid & right.valid
             if not (left.exact and right.exact):
-                scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.finfo(float).tiny)
-                close = np.abs(a - b) <= BOUNDARY_BAND * scale
+                # Undecided where the exact values could lie on the other side: within the
+                # propagated rounding error (times 4 for safety), or the relative band.
+                scale = np.maximum(np.abs(a), np.abs(b))
+                slack = 4.0 * (left.bound() + right.bound()) + BOUNDARY_BAND * scale
+                close = ~(np.abs(a - b) > slack)
                 self.undecided |= np.broadcast_to(close, (self.n,)) & _rows(known, self.n)
         return Bool(result, known)
 
     def _compare_text(self, op: str, left: Any, right: Any) -> Bool:
         if op not in ("==", "!="):
             raise Unsupported("ordering text")
+        if isinstance(left, Text) and isinstance(right, Text) and left.codes is None and right.codes is None:
+            same_text = left.constant == right.constant  # a parameter against a literal
+            return Bool(same_text if op == "==" else not same_text, True)
         column, constant = (left, right) if isinstance(left, Text) and left.codes is not None else (right, left)
         if not isinstance(column, Text) or column.codes is None:
             raise Unsupported("comparing two constants")
@@ -262,9 +282,8 @@ class Compiler:
             if not item.exact:
                 near = np.zeros(self.n, dtype=bool)
                 for number in numbers:
-                    scale = max(abs(number), np.finfo(float).tiny)
-                    near |= np.broadcast_to(np.abs(np.asarray(item.values) - number)
-                                            <= BOUNDARY_BAND * scale, (self.n,))
+                    slack = 4.0 * (item.bound() + EPS * abs(number)) + BOUNDARY_BAND * abs(number)
+                    near |= np.broadcast_to(~(np.abs(np.asarray(item.values) - number) > slack), (self.n,))
                 self.undecided |= near & _rows(item.valid, self.n)
             return Bool(hits, item.valid)
         raise Unsupported("membership of this kind of value")
@@ -309,10 +328,17 @@ class Compiler:
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.asarray(exposure.values, dtype=float) / np.asarray(equity.values, dtype=float)
             positive = np.asarray(equity.values) > 0
-            return Num(values, exposure.valid & equity.valid & positive, "leverage", exact=False)
+            ea, eb = exposure.bound(), equity.bound()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                margin = np.abs(np.asarray(equity.values, dtype=float)) - eb
+                error = np.where(margin > 0, (ea + np.abs(values) * eb) / np.where(margin > 0, margin, 1.0),
+                                 np.inf) + EPS * np.abs(values)
+            # Equity near zero: whether it is positive at all is for the exact evaluator to say.
+            self.undecided |= np.broadcast_to(~(margin > 0), (self.n,)) & _rows(exposure.valid & equity.valid, self.n)
+            return Num(values, exposure.valid & equity.valid & positive, "leverage", exact=False, error=error)
         if name == "abs" and isinstance(args[0], Num):
             return Num(np.abs(args[0].values), args[0].valid, args[0].unit, args[0].currency,
-                       exact=args[0].exact)
+                       exact=args[0].exact, error=args[0].error)
         if name == "margin_of" and isinstance(args[0], Num) and np.ndim(args[0].values) == 0:
             from compliance.dsl.units import margin_for_leverage
             return _constant(margin_for_leverage(Leverage(Decimal(repr(float(args[0].values))))))
