@@ -29,6 +29,7 @@ KNOWN_CRASHES: list[tuple[type[BaseException], str, str]] = [
     (ValueError, "resolve_plain", "yaml_loader: integer of more than 4300 digits"),
     (InvalidOperation, "resolve_plain", "yaml_loader: number with an exponent beyond 10**18"),
     (ValueError, "parse_duration", "dsl units: duration of more than 4300 digits"),
+    (RecursionError, "parse_expression", "dsl parser: parse_expression has no recursion guard"),
     (ValueError, "_read_tree", "snapshot: JSON integer of more than 4300 digits"),
     (RecursionError, "_read_tree", "snapshot: JSON nested deeper than the recursion limit"),
     (ValueError, "construct_yaml_int", "snapshot: YAML integer of more than 4300 digits"),
