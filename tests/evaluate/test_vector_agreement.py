@@ -293,8 +293,7 @@ def _nodes(expr: Any) -> Any:
 
 
 def compares_two_strings(rule: CheckedRule, ruleset: Ruleset) -> bool:
-    """``close_out_comparison == "below"``: a comparison of two string constants, which the vector
-    backend does not compile (see test_a_comparison_of_string_constants_is_vectorised)."""
+    """``close_out_comparison == "below"``: a comparison of two string constants."""
     roots = [rule.when, rule.require] + [part for exc in rule.exceptions for part in (exc.when, exc.require)]
     return any(isinstance(node, ast.Compare) and _string_constant(node.left, ruleset)
                and _string_constant(node.right, ruleset)
@@ -302,7 +301,7 @@ def compares_two_strings(rule: CheckedRule, ruleset: Ruleset) -> bool:
 
 
 def should_vectorise(rule: CheckedRule, ruleset: Ruleset) -> bool:
-    return rule.rule_id not in NOT_VECTORISED and not compares_two_strings(rule, ruleset)
+    return rule.rule_id not in NOT_VECTORISED
 
 
 # ---- random accounts ---------------------------------------------------------------------------
@@ -415,10 +414,7 @@ def test_vector_outcomes_equal_scalar_outcomes(rulesets, tmp_path, rows, dropped
             expected = scalar_outcomes(rule, snapshot, params, ruleset)
             got = [OUTCOME_NAMES[code] for code in vector.outcomes]
             assert got == expected, (rule.rule_id, _diff(snapshot, expected, got))
-            if should_vectorise(rule, ruleset):
-                assert vector.vectorised, rule.rule_id
-            elif rule.rule_id in NOT_VECTORISED:
-                assert not vector.vectorised, rule.rule_id
+            assert vector.vectorised == should_vectorise(rule, ruleset), rule.rule_id
 
 
 def _diff(snapshot, expected: list[str], got: list[str]) -> list:
@@ -488,11 +484,9 @@ def test_builtin_rulesets_are_part_of_the_agreement_test(rulesets):
     assert names == ["hand", "esma_like", "platform_default"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "vector.Compiler._compare_text raises Unsupported('comparing two constants') for "
-    "close_out_comparison == \"below\", so ESMA-ACC-MCO-1/-2 and PD-ACC-MCO-1 run row by row "
-    "with the scalar evaluator on every account (correct, but ~1000x slower)"))
 def test_a_comparison_of_string_constants_is_vectorised(rulesets, tmp_path):
+    """``close_out_comparison == "below"`` (the built-in close-out rules) compiles to a constant
+    instead of sending the whole rule row by row."""
     rows = [{"account_id": "A1", "client_category": "retail", "balance": "10", "equity": "10",
              "margin_used": "4", "exposure": "100"}]
     snapshot = load_snapshot(write_csv(tmp_path / "one.csv", rows, ()))
