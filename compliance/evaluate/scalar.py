@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from compliance.documents.model import Document, FieldPath, Position, render_path
@@ -208,7 +209,7 @@ class Evaluator:
         span = expr.span
         if text is None or not span.end_line:
             return "(expression)"
-        lines = text.split("\n")
+        lines = _lines(text)
         if span.line == span.end_line:
             return lines[span.line - 1][span.column - 1:span.end_column - 1]
         first = lines[span.line - 1][span.column - 1:]
@@ -346,6 +347,12 @@ class Evaluator:
                     return self.explain(expr.body, inner, expr.kind == "all")
         name = self._name_of(expr.collection, env)
         return f"no item of {name} satisfies {self.source(expr.body)}"
+
+
+@lru_cache(maxsize=32)
+def _lines(text: str) -> list[str]:
+    """A source file's lines (cached: explanations quote the rule source many times per run)."""
+    return text.split("\n")
 
 
 # ---- rules ----------------------------------------------------------------------------------
