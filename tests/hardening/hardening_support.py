@@ -9,12 +9,14 @@ from the same function), so a new crash fails them. When a bug is fixed its xfai
 """
 from __future__ import annotations
 
+import csv
 import re
 import traceback
 from decimal import InvalidOperation
 from pathlib import Path
 
 from hypothesis import strategies as st
+from pyarrow import ArrowInvalid
 
 from compliance.errors import InputError
 
@@ -36,6 +38,10 @@ KNOWN_CRASHES: list[tuple[type[BaseException], str, str]] = [
     (ValueError, "construct_yaml_timestamp", "snapshot: YAML timestamp out of range"),
     (TypeError, "_tree_marks", "snapshot: a YAML/JSON account row that is a list"),
     (InvalidOperation, "fixed", "audit metrics: amounts of 1e25 and more"),
+    (csv.Error, "_csv_header", "snapshot: a CR inside an unquoted CSV header field"),
+    (UnicodeDecodeError, "_read_parquet", "snapshot: a Parquet column name that is not UTF-8"),
+    (UnicodeDecodeError, "_categories", "snapshot: a Parquet string value that is not UTF-8"),
+    (ArrowInvalid, "_numbers", "snapshot: a CSV number written with non-ASCII digits"),
 ]
 
 

@@ -108,7 +108,7 @@ def test_a_10_mb_single_line_contract_is_refused(tmp_path: Path) -> None:
 
 def test_a_long_line_under_the_limit_is_read_and_its_errors_stay_short(tmp_path: Path) -> None:
     path = tmp_path / "long.yaml"
-    path.write_text("kind: contract\nid: ok\ntitle: [" + "1, " * 500_000 + "]\n", encoding="utf-8")
+    path.write_text("kind: contract\nid: ok\ntitle: [" + "1, " * 100_000 + "]\n", encoding="utf-8")
     error = input_error(load_contract, str(path))
     for diagnostic in error.diagnostics:
         assert max(len(line) for line in diagnostic.render().split("\n")) < 400
@@ -137,8 +137,9 @@ def test_ten_thousand_nested_parentheses() -> None:
     assert (diagnostic.line, diagnostic.column) == (8, 11 + dsl_parser.MAX_NESTING)
 
 
-@pytest.mark.parametrize("chain", ["not " * 5_000 + "true", "1 + " * 20_000 + "1 > 0",
-                                   "-" * 20_000 + "1 < 0", "product" + ".type" * 20_000 + ' == "x"'])
+@pytest.mark.parametrize("chain", ["not " * 5_000 + "true", "1 + " * 5_000 + "1 > 0",
+                                   "-" * 5_000 + "1 < 0", "product" + ".type" * 5_000 + ' == "x"'],
+                         ids=["not", "plus", "minus", "attribute"])
 def test_deep_chains_without_brackets_are_refused(chain: str) -> None:
     error = input_error(load_ruleset_text, RULE.replace("{require}", chain), "chain.rules")
     assert "nests too deeply" in error.diagnostics[0].message
@@ -266,8 +267,8 @@ def test_template_output_is_autoescaped(tmp_path: Path, capsys: pytest.CaptureFi
 def test_a_csv_with_a_20_mb_line(tmp_path: Path) -> None:
     path = tmp_path / "long.csv"
     path.write_bytes(HEADER.encode() + b"A-1,retail,1,1,1," + b"9" * (20 * 1024 * 1024) + b"\n")
-    # The error is right; its time is not yet (about 5-10 s scanning the line for the column:
-    # see the strict xfail in test_fuzz_regressions.py), so only a loose guard here.
+    # About 1.5 s alone, most of it placing the caret (a Python loop over the line in
+    # snapshot._field_starts); several times that on a loaded machine, hence the loose guard.
     start = time.perf_counter()
     with pytest.raises(InputError) as caught:
         load_snapshot(str(path))
