@@ -38,6 +38,7 @@ KNOWN_CRASHES: list[tuple[type[BaseException], str, str]] = [
     (ValueError, "construct_yaml_timestamp", "snapshot: YAML timestamp out of range"),
     (TypeError, "_tree_marks", "snapshot: a YAML/JSON account row that is a list"),
     (InvalidOperation, "fixed", "audit metrics: amounts of 1e25 and more"),
+    (ValueError, "read_source", "yaml_loader: a path with a NUL (in-process callers only)"),
     (csv.Error, "_csv_header", "snapshot: a CR inside an unquoted CSV header field"),
     (UnicodeDecodeError, "_read_parquet", "snapshot: a Parquet column name that is not UTF-8"),
     (UnicodeDecodeError, "_categories", "snapshot: a Parquet string value that is not UTF-8"),

@@ -60,6 +60,16 @@ def test_yaml_number_with_a_huge_exponent() -> None:
     input_error(parse_yaml, "n: 1e9999999999999999999\n", "n.yaml")
 
 
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="yaml_loader.read_source catches OSError only; open() of a path with a "
+                          "NUL raises ValueError (reachable in-process: main(['disclose', '\\x00']))")
+def test_yaml_path_with_a_nul(capsys: pytest.CaptureFixture[str]) -> None:
+    from compliance.documents.yaml_loader import load_yaml
+
+    assert main(["disclose", "\x00"]) == 2, capsys.readouterr().err
+    input_error(load_yaml, "a\x00b.yaml")
+
+
 # ---- compliance/dsl: units.parse_duration, parser.parse_expression ----------------------------
 
 @pytest.mark.xfail(strict=True, raises=ValueError,
@@ -239,5 +249,5 @@ def test_disclose_runs_or_fails_cleanly(tmp_path: Path) -> None:
 def test_the_register_and_this_file_agree() -> None:
     from hardening_support import KNOWN_CRASHES
 
-    assert len(KNOWN_CRASHES) == 14
+    assert len(KNOWN_CRASHES) == 15
     assert json.dumps([entry[2] for entry in KNOWN_CRASHES])
