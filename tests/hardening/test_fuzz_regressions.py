@@ -63,10 +63,9 @@ def test_yaml_number_with_a_huge_exponent() -> None:
 @pytest.mark.xfail(strict=True, raises=ValueError,
                    reason="yaml_loader.read_source catches OSError only; open() of a path with a "
                           "NUL raises ValueError (reachable in-process: main(['disclose', '\\x00']))")
-def test_yaml_path_with_a_nul(capsys: pytest.CaptureFixture[str]) -> None:
+def test_yaml_path_with_a_nul() -> None:
     from compliance.documents.yaml_loader import load_yaml
 
-    assert main(["disclose", "\x00"]) == 2, capsys.readouterr().err
     input_error(load_yaml, "a\x00b.yaml")
 
 
