@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -106,11 +107,15 @@ def load_yaml(path: str) -> LoadedYaml:
     return parse_yaml(text, path, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def parse_yaml(text: str, path: str, sha256: str = "") -> LoadedYaml:
-    """Parse YAML ``text`` (named ``path`` in messages) into data and positions."""
+def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int = MAX_NODES,
+               resolve: Callable[[str], Any] | None = None, kind: str = "contract") -> LoadedYaml:
+    """Parse YAML ``text`` (named ``path`` in messages) into data and positions.
+
+    Account snapshots pass a larger ``max_nodes``, their own ``resolve`` for unquoted scalars (they
+    read every value as text) and ``kind="snapshot"`` for the messages."""
     if not sha256:
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    builder = _Builder(path, text.splitlines())
+    builder = _Builder(path, text.splitlines(), max_nodes, resolve or resolve_plain, kind)
     try:
         for event in yaml.parse(text, Loader=_SAFE_PARSER):
             builder.feed(event)
@@ -172,9 +177,13 @@ class _Frame:
 class _Builder:
     """Turns parser events into data and positions, enforcing the limits."""
 
-    def __init__(self, path: str, lines: list[str]):
+    def __init__(self, path: str, lines: list[str], max_nodes: int = MAX_NODES,
+                 resolve: Callable[[str], Any] | None = None, kind: str = "contract"):
         self.path = path
         self.lines = lines
+        self.max_nodes = max_nodes
+        self.resolve = resolve or resolve_plain
+        self.kind = kind
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.positions: dict[FieldPath, Position] = {(): Position(1, 1)}
@@ -201,14 +210,14 @@ class _Builder:
             return
         if isinstance(event, yaml.AliasEvent):
             raise self.error(line, column, f"aliases (*{event.anchor}) are not allowed in "
-                                           "contract files; write the value out")
+                                           f"{self.kind} files; write the value out")
         if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if event.anchor is not None:
                 raise self.error(line, column, f"anchors (&{event.anchor}) are not allowed in "
-                                               "contract files")
+                                               f"{self.kind} files")
             self.nodes += 1
-            if self.nodes > MAX_NODES:
-                raise self.error(line, column, f"more than {MAX_NODES} values in one file")
+            if self.nodes > self.max_nodes:
+                raise self.error(line, column, f"more than {self.max_nodes} values in one file")
             self.has_document = True
         if isinstance(event, yaml.ScalarEvent):
             self._scalar(event, line, column)
@@ -230,7 +239,7 @@ class _Builder:
         if event.tag not in (None, "!", _STR_TAG):
             self.diagnostics.append(self._diagnostic(
                 line, column, f"tag {event.tag} is not allowed; write the value without a tag"))
-        value = resolve_plain(event.value) if plain and event.tag is None else event.value
+        value = self.resolve(event.value) if plain and event.tag is None else event.value
         frame = self.stack[-1] if self.stack else None
         if frame is not None and isinstance(frame.container, dict) and frame.key_is_next:
             self._key(frame, value, event.value, line, column)
