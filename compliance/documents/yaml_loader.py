@@ -12,7 +12,11 @@ Scalars are resolved with the YAML 1.2 core schema, not PyYAML's YAML 1.1 resolv
 * ``2026-01-01`` stays a string (dates are converted against the schema, never by the reader);
 * integers become ``int``; numbers with a fraction or an exponent become ``decimal.Decimal`` made
   from the written text, so ``0.1`` is exactly one tenth and never passes through ``float``;
-* ``50%``, ``EUR 25000``, ``ACT/365`` are strings.
+* ``50%``, ``EUR 25000``, ``ACT/365`` are strings;
+* a number with more than :data:`MAX_NUMBER_DIGITS` digits, or whose exponent lies beyond
+  :data:`MAX_NUMBER_EXPONENT`, is an error at the scalar (Python's ``int()`` refuses more than 4300
+  digits, and ``Decimal`` cannot hold ``1e9999999999999999999``); ``.inf`` and ``.nan`` are read as
+  Decimal infinities and NaN, which the schema's validators reject.
 
 Every problem is an :class:`~compliance.errors.InputError` carrying ``PATH:LINE:COL``.
 """
@@ -35,6 +39,8 @@ from compliance.errors import Diagnostic, InputError
 MAX_FILE_BYTES = 2 * 1024 * 1024   # 2 MiB; line length needs no separate cap under this one
 MAX_DEPTH = 64                     # nested mappings and lists
 MAX_NODES = 100_000                # scalars, mappings and lists in one file
+MAX_NUMBER_DIGITS = 100            # digits of one unquoted number (money to the cent needs ~20)
+MAX_NUMBER_EXPONENT = 1000         # 1e1000 and 1e-1000 are the furthest a number may reach
 # Anchors and aliases are refused outright: a contract has no need for them, and refusing them
 # rules out "billion laughs" expansion without having to count expanded nodes.
 
@@ -68,6 +74,9 @@ class LoadedYaml:
 
 def read_source(path: str) -> bytes:
     """The bytes of ``path``, refusing files over :data:`MAX_FILE_BYTES` without reading them all."""
+    if "\x00" in path:  # open() raises ValueError, not OSError, on an embedded NUL
+        raise InputError.at(path.replace("\x00", "\\x00"), None, None,
+                            "the file name contains a NUL character")
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
@@ -141,19 +150,42 @@ def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int = MAX_N
     return LoadedYaml(builder.root, builder.positions, sha256, builder.lines)
 
 
+class ScalarError(ValueError):
+    """An unquoted scalar that looks like a number but is beyond the reader's limits."""
+
+
+def _check_number(value: str) -> None:
+    """Refuse numbers beyond :data:`MAX_NUMBER_DIGITS` / :data:`MAX_NUMBER_EXPONENT`, before any
+    conversion (``int()`` of 5,000 digits raises, ``Decimal('1e' + 20 digits)`` raises)."""
+    shown = value if len(value) <= 40 else value[:30] + f"... ({len(value)} characters)"
+    mantissa, _, exponent = value.lower().partition("e")
+    digits = sum(char.isdigit() for char in mantissa.lstrip("+-").lstrip("0."))
+    if digits > MAX_NUMBER_DIGITS:
+        raise ScalarError(f"number {shown} has more than {MAX_NUMBER_DIGITS} digits; "
+                          "quote it if it is meant as text")
+    if exponent and (len(exponent.lstrip("+-").lstrip("0")) > 6
+                     or abs(int(exponent)) > MAX_NUMBER_EXPONENT):
+        raise ScalarError(f"number {shown} is out of range: the exponent must lie between "
+                          f"-{MAX_NUMBER_EXPONENT} and {MAX_NUMBER_EXPONENT}")
+
+
 def resolve_plain(value: str) -> Any:
-    """The YAML 1.2 core-schema value of an unquoted scalar."""
+    """The YAML 1.2 core-schema value of an unquoted scalar; :class:`ScalarError` for a number
+    beyond the limits (the caller reports it at the scalar's position)."""
     if _NULL_RE.match(value):
         return None
     if _BOOL_RE.match(value):
         return value.lower() == "true"
     if _INT_RE.match(value):
+        _check_number(value)
         return int(value)
-    if _OCT_RE.match(value):
-        return int(value[2:], 8)
-    if _HEX_RE.match(value):
-        return int(value[2:], 16)
+    if _OCT_RE.match(value) or _HEX_RE.match(value):
+        if len(value) - 2 > MAX_NUMBER_DIGITS:
+            raise ScalarError(f"number {value[:30]}... has more than {MAX_NUMBER_DIGITS} digits; "
+                              "quote it if it is meant as text")
+        return int(value[2:], 8 if value[1] == "o" else 16)
     if _FLOAT_RE.match(value):
+        _check_number(value)
         return Decimal(value)
     if _SPECIAL_FLOAT_RE.match(value):
         # Kept as a Decimal infinity or NaN; the schema's validators reject non-finite numbers.
@@ -239,7 +271,12 @@ class _Builder:
         if event.tag not in (None, "!", _STR_TAG):
             self.diagnostics.append(self._diagnostic(
                 line, column, f"tag {event.tag} is not allowed; write the value without a tag"))
-        value = self.resolve(event.value) if plain and event.tag is None else event.value
+        value: Any = event.value
+        if plain and event.tag is None:
+            try:
+                value = self.resolve(event.value)
+            except ScalarError as error:  # reported; the text is kept so reading can go on
+                self.diagnostics.append(self._diagnostic(line, column, str(error)))
         frame = self.stack[-1] if self.stack else None
         if frame is not None and isinstance(frame.container, dict) and frame.key_is_next:
             self._key(frame, value, event.value, line, column)

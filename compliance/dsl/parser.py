@@ -18,6 +18,9 @@ from compliance.errors import Diagnostic, InputError
 # Hostile input limits (documented in docs/dsl.md).
 MAX_SOURCE_BYTES = 1_000_000      # a ruleset file larger than this is refused
 MAX_NESTING = 64                  # brackets and parentheses nested deeper than this are refused
+MAX_EXPRESSION_DEPTH = 100        # parse-tree levels (a.b.c chains, a and b and c...); rulesets use ~12
+# The depth cap keeps every later tree walk (AST building, checker, evaluators, formatter) far from
+# Python's recursion limit; a RecursionError that still happens becomes an InputError regardless.
 
 _TOKEN_WORDS = {
     "NAME": "a name", "RULE_ID": "a rule id such as ESMA-LEV-1", "STRING": "a quoted string",
@@ -274,7 +277,12 @@ class _Builder:
         try:
             tree = _lark().parse(source, start="expr")
         except LarkError:
-            raise self.error(span, f"cannot read the expression {{{source}}} in a message") from None
+            raise self.error(span, f"cannot read the expression {{{_cut(source)}}} in a message") from None
+        except RecursionError:
+            raise self.error(span, "an expression in a message nests too deeply to read") from None
+        if _tree_depth(tree) > MAX_EXPRESSION_DEPTH:
+            raise self.error(span, f"an expression in a message nests deeper than "
+                                   f"{MAX_EXPRESSION_DEPTH} levels")
         # Positions inside a message point at the message string itself.
         return _Builder(self.path, self.lines).with_fixed_span(span).expr(tree)
 
@@ -428,6 +436,42 @@ class _FixedSpanBuilder(_Builder):
         return method(tree, self.fixed)
 
 
+def _cut(text: str) -> str:
+    """``text`` for a one-line message: newlines shown as spaces, cut to a bounded length."""
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:50] + "..."
+
+
+def _tree_depth(tree: Any) -> int:
+    """The depth of a Lark tree, counted without recursion."""
+    from lark import Tree
+
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return deepest
+
+
+def _check_depth(tree: Any, path: str, lines: list[str]) -> None:
+    """Refuse a parse tree deeper than :data:`MAX_EXPRESSION_DEPTH`, at the first node too deep."""
+    from lark import Tree
+
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_EXPRESSION_DEPTH:
+            line = getattr(node.meta, "line", None) or 1
+            column = getattr(node.meta, "column", None) or 1
+            source = lines[line - 1] if 0 < line <= len(lines) else None
+            raise InputError(Diagnostic(path, line, column, "the expression nests deeper than "
+                                        f"{MAX_EXPRESSION_DEPTH} levels (a chain of . or [ ], or "
+                                        "of operators, that long); split it with let", source))
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
 def _check_nesting(text: str, path: str, lines: list[str]) -> None:
     depth = 0
     line, column = 1, 0
@@ -516,6 +560,7 @@ def parse_ruleset(text: str, path: str) -> ast.RulesetFile:
         raise InputError.at(path, 1, 1, f"cannot parse: {error}") from None
     except RecursionError:
         raise InputError.at(path, 1, 1, "the ruleset nests too deeply to read") from None
+    _check_depth(tree, path, lines)
     builder = _Builder(path, lines)
     try:
         result = builder.build(tree)
@@ -526,16 +571,27 @@ def parse_ruleset(text: str, path: str) -> ast.RulesetFile:
 
 
 def parse_expression(text: str, path: str = "<expression>") -> ast.Expr:
-    """Parse one expression (used by tests and by ``compliance rules`` tooling)."""
-    from lark.exceptions import UnexpectedInput
+    """Parse one expression (used by tests and by ``compliance rules`` tooling); the same limits
+    as :func:`parse_ruleset` apply."""
+    from lark.exceptions import LarkError, UnexpectedInput
 
+    if len(text.encode("utf-8")) > MAX_SOURCE_BYTES:
+        raise InputError.at(path, 1, 1, f"expression is larger than {MAX_SOURCE_BYTES} bytes")
     lines = text.split("\n")
     _check_nesting(text, path, lines)
     try:
         tree = _lark().parse(text, start="expr")
     except UnexpectedInput as error:
         raise _syntax_error(error, path, lines) from None
-    return _Builder(path, lines).expr(tree)
+    except LarkError as error:  # pragma: no cover - defensive
+        raise InputError.at(path, 1, 1, f"cannot parse: {_cut(str(error))}") from None
+    except RecursionError:
+        raise InputError.at(path, 1, 1, "the expression nests too deeply to read") from None
+    _check_depth(tree, path, lines)
+    try:
+        return _Builder(path, lines).expr(tree)
+    except RecursionError:
+        raise InputError.at(path, 1, 1, "the expression nests too deeply to read") from None
 
 
 def _comments(text: str) -> list[ast.Comment]:

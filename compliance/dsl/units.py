@@ -29,6 +29,12 @@ MARGIN_PLACES = Decimal("0.0001")
 # Enough digits for money up to 10^18 with cents and for ratios of such amounts.
 _PRECISION = 34
 
+# Limits on written numbers (rulesets, contracts, command-line options), so that hostile text can
+# neither hit Python's 4300-digit int() limit nor make Decimal arithmetic trap later on:
+MAX_DECIMAL_DIGITS = _PRECISION    # significant digits of a number
+MAX_DECIMAL_EXPONENT = 18          # 1e-18 <= |x| < 1e19 (or 0): money up to 10^18 as above
+MAX_DURATION_DIGITS = 6            # 999999 days is some 2,700 years
+
 
 class UnitError(ValueError):
     """Two quantities that cannot be combined or compared (EUR with USD, a percentage with money)."""
@@ -177,31 +183,44 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DURATION_RE = re.compile(r"^\s*(\d+)\s*(day|days|week|weeks|month|months|year|years)\s*$")
 
 
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, cut short: a 5,000-digit literal must not flood the terminal."""
+    return repr(text) if len(text) <= 40 else repr(text[:30]) + f"... ({len(text)} characters)"
+
+
 def parse_decimal(text: str) -> Decimal:
     cleaned = text.replace("_", "").replace(",", "").strip()
     try:
         value = Decimal(cleaned)
-    except InvalidOperation:
-        raise UnitError(f"{text!r} is not a number") from None
+    except InvalidOperation:  # also an exponent beyond what Decimal can hold (1e99999999999999999999)
+        raise UnitError(f"{_shown(text)} is not a number") from None
     if not value.is_finite():
-        raise UnitError(f"{text!r} is not a finite number")
+        raise UnitError(f"{_shown(text)} is not a finite number")
+    if value:
+        digits = len(value.as_tuple().digits)
+        if digits > MAX_DECIMAL_DIGITS:
+            raise UnitError(f"{_shown(text)} has {digits} significant digits; at most "
+                            f"{MAX_DECIMAL_DIGITS} are allowed")
+        if not -MAX_DECIMAL_EXPONENT <= value.adjusted() <= MAX_DECIMAL_EXPONENT:
+            raise UnitError(f"{_shown(text)} is out of range: numbers must lie between "
+                            f"1e-{MAX_DECIMAL_EXPONENT} and 1e{MAX_DECIMAL_EXPONENT + 1}")
     return value
 
 
 def parse_percent(text: str) -> Percent:
     match = PERCENT_RE.match(text)
     if not match:
-        raise UnitError(f"{text!r} is not a percentage such as 50%")
+        raise UnitError(f"{_shown(text)} is not a percentage such as 50%")
     return Percent.of(parse_decimal(match.group(1)))
 
 
 def parse_leverage(text: str) -> Leverage:
     match = LEVERAGE_RE.match(text)
     if not match:
-        raise UnitError(f"{text!r} is not a leverage ratio such as 30:1")
+        raise UnitError(f"{_shown(text)} is not a leverage ratio such as 30:1")
     left, right = parse_decimal(match.group(1)), parse_decimal(match.group(2))
     if left <= 0 or right <= 0:
-        raise UnitError(f"{text!r}: both sides of a leverage ratio must be positive")
+        raise UnitError(f"{_shown(text)}: both sides of a leverage ratio must be positive")
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         return Leverage(left / right)
@@ -210,24 +229,27 @@ def parse_leverage(text: str) -> Leverage:
 def parse_money(text: str) -> Money:
     match = MONEY_RE.match(text)
     if not match:
-        raise UnitError(f"{text!r} is not an amount of money such as EUR 25000")
+        raise UnitError(f"{_shown(text)} is not an amount of money such as EUR 25000")
     return Money(parse_decimal(match.group(2)), match.group(1))
 
 
 def parse_date(text: str) -> _dt.date:
     if not DATE_RE.match(text):
-        raise UnitError(f"{text!r} is not an ISO date such as 2026-01-31")
+        raise UnitError(f"{_shown(text)} is not an ISO date such as 2026-01-31")
     try:
         return _dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise UnitError(f"{text!r} is not a valid date: {exc}") from None
+        raise UnitError(f"{_shown(text)} is not a valid date: {exc}") from None
 
 
 def parse_duration(text: str) -> Duration:
     match = DURATION_RE.match(text)
     if not match:
-        raise UnitError(f"{text!r} is not a duration such as 2 days or 6 months")
-    return duration(int(match.group(1)), match.group(2))
+        raise UnitError(f"{_shown(text)} is not a duration such as 2 days or 6 months")
+    amount = match.group(1).lstrip("0") or "0"
+    if len(amount) > MAX_DURATION_DIGITS:
+        raise UnitError(f"{_shown(text)}: a duration has at most {MAX_DURATION_DIGITS} digits")
+    return duration(int(amount), match.group(2))
 
 
 def format_value(value: object) -> str:
