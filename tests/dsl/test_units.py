@@ -8,7 +8,7 @@ import pytest
 
 from compliance.dsl.units import (Duration, Leverage, Money, Percent, UnitError, format_value,
                                   leverage_from_margin, margin_for_leverage, parse_duration,
-                                  parse_leverage, parse_money, parse_percent)
+                                  parse_decimal, parse_leverage, parse_money, parse_percent)
 from compliance.evaluate.builtins import REGISTRY
 from compliance.evaluate.values import MISSING, arith, compare, compare_op
 
@@ -132,3 +132,46 @@ def test_leverage_must_be_positive(text: str) -> None:
 def test_money_keeps_exact_cents() -> None:
     assert parse_money("EUR 0.10").amount + parse_money("EUR 0.20").amount == Decimal("0.30")
     assert Money(Decimal("0.30"), "EUR") == parse_money("EUR 0.3")
+
+
+# ---- limits on written numbers: hostile text is a UnitError, never ValueError or InvalidOperation
+
+@pytest.mark.parametrize("text, message", [
+    ("1" * 4400 + " days", "a duration has at most 6 digits"),
+    ("1234567 days", "a duration has at most 6 digits"),
+])
+def test_durations_longer_than_six_digits_are_refused(text: str, message: str) -> None:
+    with pytest.raises(UnitError, match=message) as caught:
+        parse_duration(text)
+    assert len(str(caught.value)) < 200, "the message quotes the whole literal"
+
+
+def test_a_six_digit_duration_and_leading_zeros_are_read() -> None:
+    assert parse_duration("999999 days") == Duration(999999, "days")
+    assert parse_duration("0000002 weeks") == Duration(14, "days")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1e9999999999999999999", "is not a number"),
+    ("1e999999999", "out of range"),
+    ("1e19", "out of range"),
+    ("1e-19", "out of range"),
+    ("1" * 35, "35 significant digits"),
+    ("1" * 5000, "5000 significant digits"),
+    ("Infinity", "not a finite number"),
+])
+def test_absurd_numbers_are_refused(text: str, message: str) -> None:
+    with pytest.raises(UnitError, match=message):
+        parse_decimal(text)
+
+
+@pytest.mark.parametrize("text", ["999999999999999999", "1e18", "1e-18", "0e-5000", "0.000001"])
+def test_numbers_within_the_limits_are_read(text: str) -> None:
+    assert parse_decimal(text) == Decimal(text)
+
+
+def test_huge_amounts_in_money_and_percentages_are_unit_errors() -> None:
+    with pytest.raises(UnitError, match="significant digits"):
+        parse_money("EUR " + "1" * 40)
+    with pytest.raises(UnitError, match="out of range"):
+        parse_percent("1" + "0" * 30 + "%")
