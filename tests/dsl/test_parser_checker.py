@@ -190,3 +190,42 @@ def test_comments_are_kept_with_line_and_column() -> None:
 def test_brackets_in_comments_do_not_count_as_nesting() -> None:
     text = rule("  require true", before="".join(f"# note {i} (see below\n" for i in range(MAX_NESTING + 1)))
     load_ruleset_text(text, "demo.rules")
+
+
+# ---- depth and size limits: a long chain is an InputError at its place, never a RecursionError
+
+def test_an_attribute_chain_deeper_than_the_limit_is_refused_where_it_gets_too_deep() -> None:
+    from compliance.dsl.parser import MAX_EXPRESSION_DEPTH
+
+    with pytest.raises(InputError) as caught:
+        parse_ruleset(rule("  require product" + ".type" * 1000 + " == 1"), "demo.rules")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.line == 8
+    assert f"nests deeper than {MAX_EXPRESSION_DEPTH} levels" in diagnostic.message
+
+
+def test_a_long_chain_of_and_is_refused_but_one_below_the_limit_is_read() -> None:
+    load_ruleset_text(rule("  require true" + " and true" * 90), "demo.rules")
+    with pytest.raises(InputError, match="nests deeper than"):
+        load_ruleset_text(rule("  require true" + " and true" * 200), "demo.rules")
+
+
+def test_parse_expression_has_the_ruleset_limits() -> None:
+    with pytest.raises(InputError, match="nests deeper than"):
+        parse_expression("a" + "[1]" * 500)
+    with pytest.raises(InputError, match=f"larger than {MAX_SOURCE_BYTES} bytes"):
+        parse_expression("a" + " or a" * (MAX_SOURCE_BYTES // 5))
+
+
+def test_a_message_hole_too_deep_is_refused_at_the_message() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_ruleset(rule('  require true\n  message "{a' + ".b" * 500 + '}"'), "demo.rules")
+    (diagnostic,) = caught.value.diagnostics
+    assert (diagnostic.line, diagnostic.column) == (9, 11)
+    assert "an expression in a message nests deeper than" in diagnostic.message
+
+
+def test_a_duration_of_thousands_of_digits_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="a duration has at most 6 digits") as caught:
+        parse_ruleset(rule("  require 1 days < " + "9" * 4400 + " days"), "demo.rules")
+    assert (caught.value.diagnostics[0].line, caught.value.diagnostics[0].column) == (8, 20)
