@@ -116,7 +116,7 @@ def load_yaml(path: str) -> LoadedYaml:
     return parse_yaml(text, path, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int = MAX_NODES,
+def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int | None = None,
                resolve: Callable[[str], Any] | None = None, kind: str = "contract") -> LoadedYaml:
     """Parse YAML ``text`` (named ``path`` in messages) into data and positions.
 
@@ -124,7 +124,9 @@ def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int = MAX_N
     read every value as text) and ``kind="snapshot"`` for the messages."""
     if not sha256:
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    builder = _Builder(path, text.splitlines(), max_nodes, resolve or resolve_plain, kind)
+    # MAX_NODES is read at call time (not bound as a default) so that it stays one module setting.
+    builder = _Builder(path, text.splitlines(), MAX_NODES if max_nodes is None else max_nodes,
+                       resolve or resolve_plain, kind)
     try:
         for event in yaml.parse(text, Loader=_SAFE_PARSER):
             builder.feed(event)

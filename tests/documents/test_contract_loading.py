@@ -115,6 +115,31 @@ def test_too_many_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert line == 3 and "more than 10 values" in message
 
 
+@pytest.mark.parametrize("number, message", [
+    ("1" * 5000, f"more than {yaml_loader.MAX_NUMBER_DIGITS} digits"),
+    ("-" + "9" * 101 + ".5", f"more than {yaml_loader.MAX_NUMBER_DIGITS} digits"),
+    ("0x" + "f" * 101, f"more than {yaml_loader.MAX_NUMBER_DIGITS} digits"),
+    ("1e9999999999999999999", "out of range"),
+    ("1e" + "9" * 5000, "out of range"),
+    ("2.5E-1001", "out of range"),
+])
+def test_numbers_beyond_the_limits_are_refused_at_the_scalar(tmp_path: Path, number: str,
+                                                            message: str) -> None:
+    path = write(tmp_path, f"kind: contract\nid: X\nextra: [1, {number}]\n")
+    line, column, text = only(load_error(path))
+    assert (line, column) == (3, 12)
+    assert message in text and len(text) < 200
+
+
+def test_numbers_at_the_limits_are_read() -> None:
+    data = yaml_loader.parse_yaml("a: " + "9" * 100 + "\nb: 1e1000\nc: 0.5e-1000\n", "n.yaml").data
+    assert data == {"a": int("9" * 100), "b": Decimal("1e1000"), "c": Decimal("0.5e-1000")}
+
+
+def test_a_file_name_with_a_nul_is_an_input_error() -> None:
+    assert only(load_error("a\x00b.yaml")) == (None, None, "the file name contains a NUL character")
+
+
 def test_several_documents(tmp_path: Path) -> None:
     path = write(tmp_path, "kind: contract\nid: A\n---\nkind: contract\nid: B\n")
     assert only(load_error(path))[:2] == (3, 1)
