@@ -20,7 +20,8 @@ Definitions (a compliance officer should be able to recompute each figure by han
   Exposures are added at face value across currencies.
 
 JSON values: counts are ints; money is a string with 2 decimals, leverage with 4, margin levels in
-percent with 2, shares with 4 (rounded half-up from the float64 result). Money totals are given by
+percent with 2, shares with 4 (rounded half-up from the float64 result; any finite float is
+written out in full, and a total beyond the float64 range is "inf" or "-inf"). Money totals are given by
 currency (``by_currency``); ``total``/``platform_owes``/``client_owes`` are set when the snapshot has
 one currency and are null when it mixes several.
 """
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ LEVERAGE_BUCKETS = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, math.inf)
 MARGIN_LEVEL_BUCKETS = (-math.inf, 0.0, 50.0, 80.0, 100.0, 150.0, 200.0, 500.0, math.inf)  # percent
 TOP_ACCOUNTS = 10
 EQUAL_TOLERANCE = 1e-9
+_FLOAT_DIGITS = 330   # integer digits of the largest float64 (1.8e308), with a margin
 
 
 def fixed(value: float, places: int) -> str:
@@ -47,7 +49,10 @@ def fixed(value: float, places: int) -> str:
     if not math.isfinite(value):
         return "inf" if value > 0 else "-inf" if value < 0 else "nan"
     quantum = Decimal(1).scaleb(-places)
-    text = f"{Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP):f}"
+    # Enough precision for any float64 (at most 309 integer digits): the default context's 28
+    # digits make quantize() fail on amounts of about 1e25 and more.
+    with localcontext(Context(prec=_FLOAT_DIGITS + places, Emax=MAX_EMAX, Emin=MIN_EMIN)):
+        text = f"{Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP):f}"
     return "0." + "0" * places if text.lstrip("-") == "0." + "0" * places else text
 
 
@@ -87,14 +92,23 @@ def below_level(equity: np.ndarray, margin: np.ndarray, level: float, at_or_belo
 def money_by_currency(snapshot: Snapshot, amounts: np.ndarray, mask: np.ndarray) -> dict[str, str]:
     """Exact sums (math.fsum) of ``amounts[mask]`` per currency, as 2-decimal strings."""
     if "currency" not in snapshot.categories:
-        return {NO_CURRENCY: fixed(math.fsum(amounts[mask]), 2)} if mask.any() else {}
+        return {NO_CURRENCY: fixed(exact_sum(amounts[mask]), 2)} if mask.any() else {}
     codes, labels = snapshot.categories["currency"]
     out: dict[str, str] = {}
     for code, label in [(-1, NO_CURRENCY)] + list(enumerate(labels)):
         selected = mask & (codes == code)
         if selected.any():
-            out[label] = fixed(math.fsum(amounts[selected]), 2)
+            out[label] = fixed(exact_sum(amounts[selected]), 2)
     return dict(sorted(out.items()))
+
+
+def exact_sum(amounts: np.ndarray) -> float:
+    """math.fsum, or +-inf when the exact sum is beyond float64 (fsum raises OverflowError)."""
+    try:
+        return math.fsum(amounts)
+    except OverflowError:
+        with np.errstate(over="ignore"):
+            return float(np.sum(amounts))
 
 
 def single_currency_total(snapshot: Snapshot, by_currency: dict[str, str]) -> str | None:

@@ -19,6 +19,14 @@ Decisions, so that users can rely on them:
 * Duplicate account ids are an error: a finding must name one account without ambiguity.
 * A snapshot without any account row is an error (an export that produced only a header).
 * At most ``MAX_ROWS`` rows; a CSV line (one record) may be at most ``CSV_BLOCK_SIZE`` bytes.
+* A YAML or JSON snapshot may be at most ``TREE_MAX_BYTES`` (64 MiB) and hold at most
+  ``TREE_MAX_VALUES`` values, nested at most 64 levels (``yaml_loader.MAX_DEPTH``); larger
+  snapshots belong in CSV or Parquet. YAML is read by the project's safe reader
+  (``yaml_loader``): no anchors or aliases, no tags, and every unquoted value is taken as the text
+  written (``2020-13-01`` or a 5,000-digit number are texts, judged by the column's rules).
+* An amount may be any finite float64 (up to about 1.8e308); a number beyond that range, or
+  ``nan``/``inf``, is an error. A value quoted in a message is cut to ``_SHOWN_CHARS`` characters.
+* In Parquet, as in CSV, an empty string is a missing value.
 * Money is held as float64. ``row(i)`` gives it back exactly as written (``Decimal(repr(x))``) for
   amounts of at most 15 significant digits, which covers every amount to the cent below 10^13.
 * Without a ``currency`` column (or with an empty cell) money is in ``NO_CURRENCY`` ("XXX", the
@@ -48,6 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance.documents.model import Document, Position
+from compliance.documents.yaml_loader import MAX_DEPTH, decode_utf8, parse_yaml
 from compliance.dsl import types as t
 from compliance.dsl.units import Money
 from compliance.errors import Diagnostic, InputError
@@ -81,6 +90,9 @@ MAX_ROWS = 50_000_000
 CSV_BLOCK_SIZE = 16 << 20      # the longest CSV record pyarrow can parse
 _HEADER_LIMIT = 1 << 20        # the longest CSV header line
 _HASH_CHUNK = 4 << 20
+TREE_MAX_BYTES = 64 << 20      # YAML and JSON snapshots
+TREE_MAX_VALUES = 10_000_000   # scalars, mappings and lists in a YAML/JSON snapshot
+_SHOWN_CHARS = 40              # a value quoted in a message is cut to this many characters
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,16 +195,31 @@ class _ParquetLocator(_Locator):
 
 
 class _TreeLocator(_Locator):
-    """YAML/JSON: the marks of each row's mapping and of each of its values."""
+    """YAML/JSON: the place of each row's mapping and of each of its values, from the positions
+    ``yaml_loader`` records (keys and list items); a value is found after its key on the key's
+    line. Without positions (JSON the YAML reader cannot read) every place is line 1, column 1."""
 
-    def __init__(self, rows: list[Position], cells: list[dict[str, Position]]):
-        self._rows, self._cells = rows, cells
+    def __init__(self, positions: dict[tuple[Any, ...], Position], lines: list[str]):
+        self._positions, self._lines = positions, lines
+
+    def _row(self, row: int) -> Position:
+        return self._positions.get(("accounts", row), Position(1, 1))
 
     def line_of_row(self, row: int) -> int:
-        return self._rows[row].line
+        return self._row(row).line
 
     def position(self, row: int, column: str) -> Position:
-        return self._cells[row].get(column, self._rows[row])
+        key = self._positions.get(("accounts", row, column))
+        if key is None:
+            return self._row(row)
+        text = self._lines[key.line - 1] if 0 < key.line <= len(self._lines) else ""
+        colon = text.find(":", key.column - 1 + len(column))
+        if colon < 0:
+            return key
+        start = colon + 1
+        while start < len(text) and text[start] in " \t":
+            start += 1
+        return Position(key.line, start + 1) if start < len(text) else key
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,7 +365,12 @@ def _csv_header(path: str) -> list[str]:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError.at(path, 1, error.start + 1, "the header is not UTF-8 text") from None
-    return next(csv.reader([text.rstrip("\r")]), [])
+    text = text.rstrip("\r")
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error as error:   # e.g. a carriage return inside an unquoted field
+        column = text.find("\r") + 1 if "\r" in text else 1
+        raise InputError.at(path, 1, column, f"the header is not valid CSV: {error}") from None
 
 
 def _check_header(path: str, names: list[str], locate_column: Callable[[int], Position]
@@ -449,13 +481,50 @@ def _read_parquet(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, t
     try:
         parquet = pq.ParquetFile(path)
         names = list(parquet.schema_arrow.names)
-        ignored = _check_header(path, names, lambda index: Position(1, index + 1))
+    except UnicodeDecodeError:
+        raise InputError.at(path, None, None, "cannot read the Parquet file: a column name is "
+                            "not UTF-8 text") from None
+    except (pa.ArrowException, OSError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputError.at(path, None, None, f"cannot read the Parquet file: {first}") from None
+    ignored = _check_header(path, names, lambda index: Position(1, index + 1))
+    try:
         table = parquet.read(columns=[name for name in names if name in KNOWN_COLUMNS])
     except (pa.ArrowException, OSError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise InputError.at(path, None, None, f"cannot read the Parquet file: {first}") from None
     _check_parquet_types(path, table, names)
-    return table, _ParquetLocator(names), "parquet", ignored
+    return _parquet_texts(path, table, names), _ParquetLocator(names), "parquet", ignored
+
+
+def _parquet_texts(path: str, table: pa.Table, names: list[str]) -> pa.Table:
+    """String columns as plain strings, checked to be UTF-8, with "" read as missing (as in CSV)."""
+    for index, name in enumerate(table.column_names):
+        column = table.column(name)
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid:
+            row = _first_non_utf8(column)
+            raise InputError.at(path, row + 1, names.index(name) + 1,
+                                f"column {name!r}: the value is not UTF-8 text") from None
+        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+        table = table.set_column(index, name, column)
+    return table
+
+
+def _first_non_utf8(column: pa.ChunkedArray) -> int:
+    """The first row whose bytes are not UTF-8 (an error path: a Python loop is fine)."""
+    for row, value in enumerate(column.cast(pa.binary()).to_pylist()):
+        if value is not None:
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                return row
+    return 0
 
 
 def _check_parquet_types(path: str, table: pa.Table, names: list[str]) -> None:
@@ -492,47 +561,30 @@ def _check_parquet_types(path: str, table: pa.Table, names: list[str]) -> None:
 
 def _read_tree(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, tuple[str, ...]]:
     """YAML or JSON: ``accounts:`` is a list of mappings; values go through the text path."""
-    import yaml
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as error:
-        raise InputError.at(path, None, None, f"the file is not UTF-8 text (byte {error.start + 1})"
-                            ) from None
+    size = os.path.getsize(path)
+    if size > TREE_MAX_BYTES:
+        raise InputError.at(path, None, None,
+                            f"the file has {size:,} bytes; a YAML or JSON snapshot may have at most "
+                            f"{TREE_MAX_BYTES >> 20} MiB (use CSV or Parquet for larger snapshots)")
+    with open(path, "rb") as handle:
+        text = decode_utf8(handle.read(TREE_MAX_BYTES + 1), path)
     is_json = path.lower().endswith(".json")
     if is_json:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError.at(path, error.lineno, error.colno, f"invalid JSON: {error.msg}") from None
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        loader = loader_class(text)
-        try:
-            node = loader.get_single_node()
-            if not is_json:
-                data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as error:
-        if is_json:
-            node = None  # valid JSON that PyYAML cannot read: values without positions
-        else:
-            mark = error.problem_mark
-            raise InputError.at(path, mark.line + 1 if mark else None,
-                                mark.column + 1 if mark else None,
-                                f"invalid YAML: {error.problem or error}") from None
-    except yaml.YAMLError as error:
-        raise InputError.at(path, None, None, f"invalid YAML: {error}") from None
+        data = _json_data(path, text)
+        try:  # positions only: JSON is YAML, except for a few texts the YAML reader refuses
+            positions = _yaml_positions_and_data(path, text)[0]
+        except InputError:
+            positions = {}
+    else:
+        positions, data = _yaml_positions_and_data(path, text)
     if not isinstance(data, dict) or not isinstance(data.get("accounts"), list):
         raise InputError.at(path, 1, 1, "expected a mapping with a list 'accounts:' of account rows")
     rows: list[Any] = data["accounts"]
-    row_marks, cell_marks = _tree_marks(node, len(rows))
+    locator = _TreeLocator(positions, text.splitlines() if positions else [])
     names: list[str] = []
     for index, account in enumerate(rows):
         if not isinstance(account, dict):
-            where = row_marks[index]
+            where = locator.position(index, "")
             raise InputError.at(path, where.line, where.column,
                                 f"account {index + 1} is not a mapping of column: value")
         for key in account:
@@ -543,7 +595,49 @@ def _read_tree(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, tupl
     ignored = _check_header(path, names, lambda index: Position(1, 1))
     columns = {name: pa.array([_as_text(account.get(name)) for account in rows], pa.string())
                for name in names if name in KNOWN_COLUMNS}
-    return pa.table(columns), _TreeLocator(row_marks, cell_marks), "json" if is_json else "yaml", ignored
+    return pa.table(columns), locator, "json" if is_json else "yaml", ignored
+
+
+def _yaml_positions_and_data(path: str, text: str) -> tuple[dict[tuple[Any, ...], Position], Any]:
+    loaded = parse_yaml(text, path, sha256="-", max_nodes=TREE_MAX_VALUES, resolve=_plain_text,
+                        kind="snapshot")
+    return loaded.positions, loaded.data
+
+
+def _plain_text(text: str) -> str | None:
+    """An unquoted YAML value as written; only the YAML 1.2 nulls are missing values."""
+    return None if text in ("", "~", "null", "Null", "NULL") else text
+
+
+def _json_data(path: str, text: str) -> Any:
+    """JSON with every number kept as its text (no int() of 5,000 digits, no float rounding)."""
+    try:
+        return json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+    except json.JSONDecodeError as error:
+        raise InputError.at(path, error.lineno, error.colno, f"invalid JSON: {error.msg}") from None
+    except RecursionError:
+        line, column = _json_too_deep(text)
+        raise InputError.at(path, line, column,
+                            f"invalid JSON: nested more than {MAX_DEPTH} levels deep") from None
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _json_too_deep(text: str) -> tuple[int | None, int | None]:
+    """Where JSON nesting first passes MAX_DEPTH levels (an error path)."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                offset = token.start()
+                line = text.count("\n", 0, offset) + 1
+                return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        elif bracket in "]}":
+            depth -= 1
+    return None, None
 
 
 def _as_text(value: Any) -> str | None:
@@ -553,27 +647,11 @@ def _as_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)  # rejected later as "not a number" etc., with its position
+    if isinstance(value, dict):
+        return "{...}"  # rejected later as "not a number" etc., with its position
+    if isinstance(value, list):
+        return "[...]"
     return str(value)
-
-
-def _tree_marks(node: Any, count: int) -> tuple[list[Position], list[dict[str, Position]]]:
-    rows = [Position(1, 1)] * count
-    cells: list[dict[str, Position]] = [{} for _ in range(count)]
-    if node is None or not hasattr(node, "value") or not isinstance(node.value, list):
-        return rows, cells
-    for key_node, value_node in node.value:
-        if getattr(key_node, "value", None) == "accounts" and isinstance(value_node.value, list):
-            for index, row_node in enumerate(value_node.value[:count]):
-                mark = row_node.start_mark
-                rows[index] = Position(mark.line + 1, mark.column + 1)
-                if isinstance(row_node.value, list):
-                    for cell_key, cell_value in row_node.value:
-                        if isinstance(cell_key.value, str):
-                            start = cell_value.start_mark
-                            cells[index][cell_key.value] = Position(start.line + 1, start.column + 1)
-    return rows, cells
 
 
 # ---------------------------------------------------------------------------------------------
@@ -651,15 +729,24 @@ def _first_problem(column: pa.ChunkedArray, judge: Callable[[str], str | None]
 
 
 # The decimal forms pyarrow converts; "1_000" or "1,000" are not numbers in a snapshot.
-_NUMBER_TEXT = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
+# ASCII digits only: \\d also matches digits of other scripts ("1\u0663"), which pyarrow refuses.
+_NUMBER_TEXT = re.compile(r"^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$")
+
+
+def _shown(text: str) -> str:
+    """A value as quoted in a message, cut so that a hostile value cannot flood the terminal."""
+    if len(text) <= _SHOWN_CHARS:
+        return repr(text)
+    return f"{text[:_SHOWN_CHARS - 10]!r}... ({len(text):,} characters)"
 
 
 def _number_problem(text: str) -> str | None:
     if _NUMBER_TEXT.match(text):
-        return None if math.isfinite(float(text)) else f"{text!r} is not a finite number"
-    if text.strip().lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
-        return f"{text!r} is not a finite number"
-    return f"{text!r} is not a number"
+        return None if math.isfinite(float(text)) else f"{_shown(text.strip())} is not a finite number"
+    if text.strip().lower() in ("nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity",
+                                "+infinity", "-infinity"):
+        return f"{_shown(text)} is not a finite number"
+    return f"{_shown(text)} is not a number"
 
 
 def _numbers(column: pa.ChunkedArray, name: str, present: np.ndarray,
@@ -698,7 +785,7 @@ def _flags(column: pa.ChunkedArray, name: str, present: np.ndarray, problems: _P
     known = pc.or_(is_true, is_false).to_numpy(zero_copy_only=False) | ~present
     if not known.all():
         row = int(np.argmin(known))
-        problems.at_row(row, name, f"{texts[row].as_py()!r} is not a boolean "
+        problems.at_row(row, name, f"{_shown(texts[row].as_py())} is not a boolean "
                         "(use true/false, yes/no or 1/0)")
     return np.asarray(is_true.to_numpy(zero_copy_only=False), dtype=bool) & present
 
@@ -720,7 +807,7 @@ def _categories(column: pa.ChunkedArray, name: str, present: np.ndarray,
     bad = [code for code, value in enumerate(found) if value not in labels]
     if bad:
         row = int(np.argmax(np.isin(indices, bad)))
-        problems.at_row(row, name, f"{found[int(indices[row])]!r} {message}")
+        problems.at_row(row, name, f"{_shown(found[int(indices[row])])} {message}")
     remap = np.array([labels.index(value) if value in labels else -1 for value in found] + [-1],
                      dtype=np.int16)
     return remap[indices], labels   # index -1 picks the trailing -1: missing stays missing

@@ -9,14 +9,12 @@ from the same function), so a new crash fails them. When a bug is fixed its xfai
 """
 from __future__ import annotations
 
-import csv
 import re
 import traceback
 from decimal import InvalidOperation
 from pathlib import Path
 
 from hypothesis import strategies as st
-from pyarrow import ArrowInvalid
 
 from compliance.errors import InputError
 
@@ -28,24 +26,13 @@ DIAGNOSTIC = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+)(?::(?P<col>\d+))?)?: e
 
 # (exception type, function in which it is raised inside the package or the library it calls)
 KNOWN_CRASHES: list[tuple[type[BaseException], str, str]] = [
-    (ValueError, "_read_tree", "snapshot: JSON integer of more than 4300 digits"),
-    (RecursionError, "_read_tree", "snapshot: JSON nested deeper than the recursion limit"),
-    (ValueError, "construct_yaml_int", "snapshot: YAML integer of more than 4300 digits"),
-    (ValueError, "construct_yaml_timestamp", "snapshot: YAML timestamp out of range"),
-    (TypeError, "_tree_marks", "snapshot: a YAML/JSON account row that is a list"),
-    (InvalidOperation, "fixed", "audit metrics: amounts of 1e25 and more"),
-    (csv.Error, "_csv_header", "snapshot: a CR inside an unquoted CSV header field"),
-    (UnicodeDecodeError, "_read_parquet", "snapshot: a Parquet column name that is not UTF-8"),
-    (UnicodeDecodeError, "_categories", "snapshot: a Parquet string value that is not UTF-8"),
-    (ArrowInvalid, "_numbers", "snapshot: a CSV number written with non-ASCII digits"),
+    (InvalidOperation, "__str__", "dsl units: Money.__str__ of amounts of about 1e28 and more"),
 ]
 
 
 # Diagnostics that are exit-2 errors but not in the one-line ``PATH:LINE:COL: error:`` form yet
 # (message substring -> the open defect), each with a strict xfail in test_fuzz_regressions.py.
-KNOWN_FORMAT_DEFECTS = {
-    'in "<unicode string>", position': "snapshot YAML reader error: multi-line message, no position",
-}
+KNOWN_FORMAT_DEFECTS: dict[str, str] = {}
 
 
 def known_crash(error: BaseException) -> str | None:
