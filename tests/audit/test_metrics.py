@@ -93,6 +93,22 @@ def test_json_is_deterministic(tmp_path):
 
 
 @pytest.mark.parametrize("value, places, text", [
-    (0.125, 2, "0.13"), (2.675, 2, "2.68"), (-0.001, 2, "0.00"), (float("inf"), 2, "inf")])
+    (0.125, 2, "0.13"), (2.675, 2, "2.68"), (-0.001, 2, "0.00"), (float("inf"), 2, "inf"),
+    (1e25, 2, "10000000000000000000000000.00"), (-1e30, 4, "-1" + "0" * 30 + ".0000"),
+    (5e-324, 2, "0.00")])
 def test_fixed(value, places, text):
     assert fixed(value, places) == text
+
+
+def test_fixed_writes_out_the_largest_float():
+    text = fixed(1.7976931348623157e308, 2)
+    assert text.startswith("17976931348623157") and text.endswith(".00") and len(text) == 312
+
+
+def test_totals_beyond_the_float_range_are_infinite(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("account_id,client_category,balance,equity,margin_used,exposure\n"
+                    "A,retail,0,-1e308,1,1\nB,retail,0,-1e308,1,1\n")
+    figures = compute_metrics(load_snapshot(str(path)), warning_level=None,
+                              close_out_level=Decimal("0.5"), close_out_at_or_below=False)
+    assert figures.negative_equity["total"] == "inf"

@@ -343,3 +343,83 @@ def test_row_gives_back_the_decimals_written(tmp_path, amounts):
     for i, (b, e, m, x) in enumerate(amounts):
         row = snap.row(i)
         assert [row[k].amount for k in ("balance", "equity", "margin_used", "exposure")] == [b, e, m, x]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile YAML, JSON, CSV and Parquet (see also tests/hardening)
+# ---------------------------------------------------------------------------------------------
+
+VALID_ROW = "{account_id: A1, client_category: retail, balance: 1, equity: 1, margin_used: 0, exposure: 0}"
+
+
+def test_yaml_snapshot_values_are_texts_as_written(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text("accounts:\n  - {account_id: 007, client_category: retail, balance: 1000.10,\n"
+                    "     equity: 1e3, margin_used: 0, exposure: 0, negative_balance_protection: no, currency: ~}\n")
+    snap = load_snapshot(str(path))
+    assert snap.account_ids([0]) == ["007"]
+    assert snap.row(0)["balance"] == Money(Decimal("1000.1"), "XXX")
+    assert snap.numeric["equity"][0] == 1000.0
+    assert snap.row(0)["negative_balance_protection"] is False
+    path.write_text("accounts:\n  - {account_id: A1, client_category: retail, balance: 1,\n"
+                    "     equity: 2020-13-01, margin_used: 0, exposure: 0}\n")
+    assert error_of(str(path)) == f"{path}:3:14: error: column 'equity': '2020-13-01' is not a number"
+
+
+def test_yaml_snapshot_refuses_aliases_tags_and_depth(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text(f"row: &r {VALID_ROW}\naccounts: [*r]\n")
+    assert error_of(str(path)) == f"{path}:1:6: error: anchors (&r) are not allowed in snapshot files"
+    path.write_text(f"accounts: [!!python/object:os.system {VALID_ROW}]\n")
+    assert "tag tag:yaml.org,2002:python/object:os.system is not allowed" in error_of(str(path))
+    path.write_text("accounts: " + "[" * 100 + "]" * 100 + "\n")
+    assert error_of(str(path)) == f"{path}:1:74: error: nested more than 64 levels deep"
+    path.write_text("\x1faccounts: []\n")
+    assert error_of(str(path)).startswith(f"{path}:1:1: error: invalid YAML: character U+001F")
+
+
+def test_tree_snapshot_size_limit(tmp_path, monkeypatch):
+    import compliance.documents.snapshot as snapshot_module
+    monkeypatch.setattr(snapshot_module, "TREE_MAX_BYTES", 100)
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({"accounts": tree_rows()}))
+    assert "a YAML or JSON snapshot may have at most 0 MiB" in error_of(str(path))
+
+
+def test_json_snapshot_numbers_keep_their_text(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text('{"accounts": [{"account_id": 7, "client_category": "retail", "balance": 0.1,'
+                    ' "equity": 1E2, "margin_used": 0, "exposure": NaN}]}')
+    assert error_of(str(path)) == f"{path}:1:123: error: column 'exposure': 'NaN' is not a finite number"
+    path.write_text('{"accounts": [{"account_id": 7, "client_category": "retail", "balance": 0.1,'
+                    ' "equity": 1E2, "margin_used": 0, "exposure": [[1]]}]}')
+    assert error_of(str(path)).endswith("column 'exposure': '[...]' is not a number")
+    path.write_text('{"accounts": [{"account_id": 7, "client_category": "retail", "balance": '
+                    + "9" * 5000 + ', "equity": 1, "margin_used": 0, "exposure": 0}]}')
+    message = error_of(str(path))
+    assert "(5,000 characters) is not a finite number" in message and len(message) < 300
+
+
+def test_csv_numbers_are_ascii_decimals(tmp_path):
+    path = write_csv(tmp_path / "a.csv", rows=[ROWS[0][:2] + ("1\u0663",) + ROWS[0][3:]])
+    assert error_of(path) == f"{path}:2:11: error: column 'balance': '1\u0663' is not a number"
+
+
+def test_csv_header_that_is_not_csv(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"account_id,client\rcategory,balance\nA,retail,1\n")
+    assert error_of(str(path)).startswith(f"{path}:1:18: error: the header is not valid CSV")
+
+
+def test_parquet_empty_strings_are_missing(tmp_path):
+    path = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"account_id": ["A1", "A2"], "client_category": ["retail", "retail"],
+                             "balance": [1.0, 2.0], "equity": [1.0, 2.0], "margin_used": [0.0, 0.0],
+                             "exposure": [0.0, 0.0], "instrument_class": ["", "gold"],
+                             "currency": ["EUR", ""]}), path)
+    snap = load_snapshot(str(path))
+    assert list(snap.valid["instrument_class"]) == [False, True]
+    assert "instrument_class" not in snap.row(0) and snap.currency_of(1) == "XXX"
+    pq.write_table(pa.table({"account_id": ["A1"], "client_category": [""], "balance": [1.0],
+                             "equity": [1.0], "margin_used": [0.0], "exposure": [0.0]}), path)
+    assert error_of(str(path)) == f"{path}:1:2: error: column 'client_category': a value is required"
