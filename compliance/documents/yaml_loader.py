@@ -57,6 +57,14 @@ _OCT_RE = re.compile(r"^0o[0-7]+$")
 _HEX_RE = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _SPECIAL_FLOAT_RE = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+# The line breaks of YAML (and of PyYAML's marks); str.splitlines() knows more (\v, \f, \x1c...),
+# which would make a mark's line point at the wrong source line.
+_YAML_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _yaml_lines(text: str) -> list[str]:
+    lines = _YAML_BREAK.split(text)
+    return lines[:-1] if lines and not lines[-1] else lines
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,7 @@ def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int | None 
     if not sha256:
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     # MAX_NODES is read at call time (not bound as a default) so that it stays one module setting.
-    builder = _Builder(path, text.splitlines(), MAX_NODES if max_nodes is None else max_nodes,
+    builder = _Builder(path, _yaml_lines(text), MAX_NODES if max_nodes is None else max_nodes,
                        resolve or resolve_plain, kind)
     try:
         for event in yaml.parse(text, Loader=_SAFE_PARSER):
@@ -138,8 +146,11 @@ def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int | None 
         raise builder.error(mark.line + 1 if mark else None, mark.column + 1 if mark else None,
                             f"invalid YAML: {message}") from None
     except yaml.reader.ReaderError as error:  # a control character the YAML spec forbids
-        before = text[:error.position]
-        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        position = error.position
+        if _SAFE_PARSER is not yaml.SafeLoader:  # libyaml counts bytes of UTF-8, not characters
+            position = len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
+        before = _yaml_lines(text[:position] + "|")
+        line, column = len(before), len(before[-1])
         code = error.character if isinstance(error.character, int) else ord(error.character)
         raise builder.error(line, column, f"invalid YAML: character U+{code:04X} is not allowed "
                                           f"({error.reason})") from None

@@ -281,7 +281,7 @@ class _Builder:
         except RecursionError:
             raise self.error(span, "an expression in a message nests too deeply to read") from None
         if _tree_depth(tree) > MAX_EXPRESSION_DEPTH:
-            raise self.error(span, f"an expression in a message nests deeper than "
+            raise self.error(span, "an expression in a message nests too deeply: more than "
                                    f"{MAX_EXPRESSION_DEPTH} levels")
         # Positions inside a message point at the message string itself.
         return _Builder(self.path, self.lines).with_fixed_span(span).expr(tree)
@@ -466,9 +466,9 @@ def _check_depth(tree: Any, path: str, lines: list[str]) -> None:
             line = getattr(node.meta, "line", None) or 1
             column = getattr(node.meta, "column", None) or 1
             source = lines[line - 1] if 0 < line <= len(lines) else None
-            raise InputError(Diagnostic(path, line, column, "the expression nests deeper than "
-                                        f"{MAX_EXPRESSION_DEPTH} levels (a chain of . or [ ], or "
-                                        "of operators, that long); split it with let", source))
+            raise InputError(Diagnostic(path, line, column, "the expression nests too deeply: more "
+                                        f"than {MAX_EXPRESSION_DEPTH} levels (a chain of . or [ ], "
+                                        "or of operators, that long); split it with let", source))
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 

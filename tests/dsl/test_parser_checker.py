@@ -201,17 +201,17 @@ def test_an_attribute_chain_deeper_than_the_limit_is_refused_where_it_gets_too_d
         parse_ruleset(rule("  require product" + ".type" * 1000 + " == 1"), "demo.rules")
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.line == 8
-    assert f"nests deeper than {MAX_EXPRESSION_DEPTH} levels" in diagnostic.message
+    assert f"nests too deeply: more than {MAX_EXPRESSION_DEPTH} levels" in diagnostic.message
 
 
 def test_a_long_chain_of_and_is_refused_but_one_below_the_limit_is_read() -> None:
     load_ruleset_text(rule("  require true" + " and true" * 90), "demo.rules")
-    with pytest.raises(InputError, match="nests deeper than"):
+    with pytest.raises(InputError, match="nests too deeply"):
         load_ruleset_text(rule("  require true" + " and true" * 200), "demo.rules")
 
 
 def test_parse_expression_has_the_ruleset_limits() -> None:
-    with pytest.raises(InputError, match="nests deeper than"):
+    with pytest.raises(InputError, match="nests too deeply"):
         parse_expression("a" + "[1]" * 500)
     with pytest.raises(InputError, match=f"larger than {MAX_SOURCE_BYTES} bytes"):
         parse_expression("a" + " or a" * (MAX_SOURCE_BYTES // 5))
@@ -222,7 +222,7 @@ def test_a_message_hole_too_deep_is_refused_at_the_message() -> None:
         parse_ruleset(rule('  require true\n  message "{a' + ".b" * 500 + '}"'), "demo.rules")
     (diagnostic,) = caught.value.diagnostics
     assert (diagnostic.line, diagnostic.column) == (9, 11)
-    assert "an expression in a message nests deeper than" in diagnostic.message
+    assert "an expression in a message nests too deeply" in diagnostic.message
 
 
 def test_a_duration_of_thousands_of_digits_is_an_input_error() -> None:

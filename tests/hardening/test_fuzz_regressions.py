@@ -76,7 +76,7 @@ def test_duration_of_4400_digits() -> None:
 
 def test_parse_expression_on_a_long_attribute_chain() -> None:
     error = input_error(parse_expression, "product" + ".type" * 1000, "chain.expr")
-    assert "nests deeper than 100 levels" in error.diagnostics[0].message
+    assert "nests too deeply: more than 100 levels" in error.diagnostics[0].message
 
 
 def test_message_hole_with_a_long_attribute_chain() -> None:
