@@ -98,9 +98,14 @@ class Money:
 
     def __str__(self) -> str:
         amount = self.amount
-        if amount == amount.to_integral_value():
-            return f"{self.currency} {amount.quantize(Decimal(1)):,f}"
-        return f"{self.currency} {amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,f}"
+        if not amount.is_finite():
+            return f"{self.currency} {amount}"
+        # Snapshot amounts are not bounded like written ones (1e30 equity): give quantize room.
+        with localcontext() as ctx:
+            ctx.prec = max(_PRECISION, amount.adjusted() + 4)
+            if amount == amount.to_integral_value():
+                return f"{self.currency} {amount.quantize(Decimal(1)):,f}"
+            return f"{self.currency} {amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,f}"
 
 
 @dataclass(frozen=True)
