@@ -50,6 +50,9 @@ class Num:
     # An upper bound of the absolute difference between ``values`` and the exact decimal result.
     # None: half an ulp of each value (a decimal read into float64); arithmetic propagates it.
     error: np.ndarray | float | None = None
+    # Rows whose value float arithmetic cannot settle (a division by about zero, a money
+    # literal in another currency): whatever depends on them goes to the exact evaluator.
+    undecided: np.ndarray | bool = False
 
     def bound(self) -> np.ndarray | float:
         if self.error is not None:
@@ -61,6 +64,9 @@ class Num:
 class Bool:
     value: np.ndarray | bool
     known: np.ndarray | bool
+    # Rows where the float result may differ from the exact one. Logic narrows it: in
+    # ``a and b`` a row where ``a`` is surely false does not depend on ``b``.
+    undecided: np.ndarray | bool = False
 
 
 @dataclass
@@ -172,7 +178,7 @@ class Compiler:
     def compile_negate(self, expr: ast.Negate) -> Num:
         operand = self.numeric(expr.operand)
         return Num(-operand.values, operand.valid, operand.unit, operand.currency, operand.exact,
-                   operand.error)
+                   operand.error, operand.undecided)
 
     def numeric(self, expr: ast.Expr) -> Num:
         result = self.compile(expr)
@@ -182,7 +188,7 @@ class Compiler:
 
     def compile_arith(self, expr: ast.Arith) -> Num:
         left, right = self.numeric(expr.left), self.numeric(expr.right)
-        self._currency_guard(left, right)
+        undecided = left.undecided | right.undecided | self._currency_guard(left, right)
         valid = left.valid & right.valid
         a, b = np.asarray(left.values, dtype=float), np.asarray(right.values, dtype=float)
         ea, eb = left.bound(), right.bound()
@@ -198,18 +204,20 @@ class Compiler:
                 margin = np.abs(b) - eb
                 error = np.where(margin > 0, (ea + np.abs(values) * eb) / np.where(margin > 0, margin, 1.0), np.inf)
                 # Division by (possibly) zero is a unit error in the exact evaluator: let it decide.
-                self.undecided |= np.broadcast_to(~(margin > 0), (self.n,)) & _rows(valid, self.n)
+                undecided = undecided | (np.broadcast_to(~(margin > 0), (self.n,)) & _rows(valid, self.n))
             error = error + EPS * np.abs(values)
         unit = _arith_unit(expr.op, left, right)
         currency = left.currency or right.currency
-        return Num(values, valid, unit, currency, exact=False, error=error)
+        return Num(values, valid, unit, currency, exact=False, error=error, undecided=undecided)
 
-    def _currency_guard(self, left: Num, right: Num) -> None:
+    def _currency_guard(self, left: Num, right: Num) -> np.ndarray | bool:
         """A money literal in a currency other than the row's cannot be settled here."""
+        undecided: np.ndarray | bool = False
         for constant, other in ((left, right), (right, left)):
             if constant.unit == "money" and constant.currency and other.unit == "money" \
                     and other.currency is None:
-                self.undecided |= self._currency_differs(constant.currency)
+                undecided = undecided | self._currency_differs(constant.currency)
+        return undecided
 
     def _currency_differs(self, currency: str) -> np.ndarray:
         if "currency" not in self.snapshot.categories:
@@ -224,19 +232,20 @@ class Compiler:
         left, right = self.compile(expr.left), self.compile(expr.right)
         if expr.op in ("in", "not in"):
             result = self._member(left, right)
-            return Bool(~result.value, result.known) if expr.op == "not in" else result
+            return Bool(~result.value, result.known, result.undecided) if expr.op == "not in" else result
         if isinstance(left, Text) or isinstance(right, Text):
             return self._compare_text(expr.op, left, right)
         if isinstance(left, Bool) and isinstance(right, Bool):
             if expr.op not in ("==", "!="):
                 raise Unsupported("ordering booleans")
             same = left.value == right.value
-            return Bool(same if expr.op == "==" else ~same, left.known & right.known)
+            return Bool(same if expr.op == "==" else ~same, left.known & right.known,
+                        left.undecided | right.undecided)
         if not isinstance(left, Num) or not isinstance(right, Num):
             raise Unsupported("comparison of non-numbers")
         if "leverage" in (left.unit, right.unit) and (left.unit == "percent" or right.unit == "percent"):
             raise Unsupported("leverage against percent")
-        self._currency_guard(left, right)
+        undecided = left.undecided | right.undecided | self._currency_guard(left, right)
         a, b = np.asarray(left.values, dtype=float), np.asarray(right.values, dtype=float)
         with np.errstate(invalid="ignore", over="ignore"):
             result = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b,
@@ -248,8 +257,8 @@ class Compiler:
                 scale = np.maximum(np.abs(a), np.abs(b))
                 slack = 4.0 * (left.bound() + right.bound()) + BOUNDARY_BAND * scale
                 close = ~(np.abs(a - b) > slack)
-                self.undecided |= np.broadcast_to(close, (self.n,)) & _rows(known, self.n)
-        return Bool(result, known)
+                undecided = undecided | (np.broadcast_to(close, (self.n,)) & _rows(known, self.n))
+        return Bool(result, known, undecided)
 
     def _compare_text(self, op: str, left: Any, right: Any) -> Bool:
         if op not in ("==", "!="):
@@ -279,13 +288,14 @@ class Compiler:
             if len(numbers) != len(options):
                 raise Unsupported("membership in a list of mixed values")
             hits = np.isin(np.asarray(item.values, dtype=float), numbers)
+            undecided = item.undecided
             if not item.exact:
                 near = np.zeros(self.n, dtype=bool)
                 for number in numbers:
                     slack = 4.0 * (item.bound() + EPS * abs(number)) + BOUNDARY_BAND * abs(number)
                     near |= np.broadcast_to(~(np.abs(np.asarray(item.values) - number) > slack), (self.n,))
-                self.undecided |= near & _rows(item.valid, self.n)
-            return Bool(hits, item.valid)
+                undecided = undecided | (near & _rows(item.valid, self.n))
+            return Bool(hits, item.valid, undecided)
         raise Unsupported("membership of this kind of value")
 
     def compile_boolop(self, expr: ast.BoolOp) -> Bool:
@@ -295,15 +305,20 @@ class Compiler:
             false_b = b.known & ~b.value
             value = a.value & b.value
             known = (a.known & b.known) | false_a | false_b
-            return Bool(value & known, known)
+            # The exact evaluator reads the left side first and stops when it is false, so a
+            # surely false left side settles the row; the left side's own doubts (which may be
+            # unit errors the exact evaluator raises) always count.
+            settled = false_a & ~a.undecided
+            return Bool(value & known, known, a.undecided | (b.undecided & ~settled))
         true_a = a.known & a.value
         true_b = b.known & b.value
         known = (a.known & b.known) | true_a | true_b
-        return Bool((true_a | true_b) & known, known)
+        settled = true_a & ~a.undecided
+        return Bool((true_a | true_b) & known, known, a.undecided | (b.undecided & ~settled))
 
     def compile_not(self, expr: ast.Not) -> Bool:
         inner = self.condition(expr.operand)
-        return Bool(~inner.value & inner.known, inner.known)
+        return Bool(~inner.value & inner.known, inner.known, inner.undecided)
 
     def compile_exists(self, expr: ast.Exists) -> Bool:
         target = self.compile(expr.target)
@@ -334,11 +349,13 @@ class Compiler:
                 error = np.where(margin > 0, (ea + np.abs(values) * eb) / np.where(margin > 0, margin, 1.0),
                                  np.inf) + EPS * np.abs(values)
             # Equity near zero: whether it is positive at all is for the exact evaluator to say.
-            self.undecided |= np.broadcast_to(~(margin > 0), (self.n,)) & _rows(exposure.valid & equity.valid, self.n)
-            return Num(values, exposure.valid & equity.valid & positive, "leverage", exact=False, error=error)
+            undecided = exposure.undecided | equity.undecided | (
+                np.broadcast_to(~(margin > 0), (self.n,)) & _rows(exposure.valid & equity.valid, self.n))
+            return Num(values, exposure.valid & equity.valid & positive, "leverage", exact=False,
+                       error=error, undecided=undecided)
         if name == "abs" and isinstance(args[0], Num):
             return Num(np.abs(args[0].values), args[0].valid, args[0].unit, args[0].currency,
-                       exact=args[0].exact, error=args[0].error)
+                       exact=args[0].exact, error=args[0].error, undecided=args[0].undecided)
         if name == "margin_of" and isinstance(args[0], Num) and np.ndim(args[0].values) == 0:
             from compliance.dsl.units import margin_for_leverage
             return _constant(margin_for_leverage(Leverage(Decimal(repr(float(args[0].values))))))
@@ -418,16 +435,22 @@ def evaluate_rule_columns(rule: CheckedRule, snapshot: Any, params: Mapping[str,
 
 
 def _vector_outcomes(rule: CheckedRule, compiler: Compiler) -> np.ndarray:
+    """Outcome codes per row. Rows whose outcome depends on an undecided comparison are marked
+    in ``compiler.undecided``: the ``when`` for every row, an exception's ``when`` for the rows
+    that reach it, a requirement for the rows it decides."""
     n = compiler.n
     applies = np.ones(n, dtype=bool)
+    undecided = np.zeros(n, dtype=bool)
     if rule.when is not None:
         when = compiler.condition(rule.when)
         applies = _rows(when.value & when.known, n).copy()
+        undecided |= _rows(when.undecided, n)
     outcomes = np.full(n, NOT_APPLICABLE, dtype=np.int8)
     remaining = applies.copy()
     requirements: list[tuple[np.ndarray, ast.Expr]] = []
     for exception in rule.exceptions:  # the first exception that holds decides, as in the scalar
         exc_when = compiler.condition(exception.when)
+        undecided |= remaining & _rows(exc_when.undecided, n)
         hit = remaining & _rows(exc_when.value & exc_when.known, n)
         remaining &= ~hit
         if exception.require is not None:
@@ -435,9 +458,11 @@ def _vector_outcomes(rule: CheckedRule, compiler: Compiler) -> np.ndarray:
     requirements.append((remaining, rule.require))
     for rows, requirement in requirements:
         holds = compiler.condition(requirement)
+        undecided |= rows & _rows(holds.undecided, n)
         passed = _rows(holds.value & holds.known, n)
         outcomes[rows & passed] = PASSED
         outcomes[rows & ~passed] = FAILED
+    compiler.undecided = undecided
     return outcomes
 
 
