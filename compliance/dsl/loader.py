@@ -47,6 +47,8 @@ def resolve(spec: str, *, relative_to: Path | None = None, where: str = "--rules
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise InputError.at(where, None, None, f"unknown ruleset '{spec}'{hint}; built-in rulesets: "
                                 f"{', '.join(names)}; or give the path of a {EXTENSION} file")
+    if "\x00" in spec:
+        raise InputError.at(spec.replace("\x00", "\\x00"), None, None, "the file name contains a NUL character")
     path = Path(spec)
     if relative_to is not None and not path.is_absolute() and not path.exists():
         path = relative_to / path
@@ -56,6 +58,9 @@ def resolve(spec: str, *, relative_to: Path | None = None, where: str = "--rules
 
 
 def read_source(path: Path) -> tuple[str, bytes]:
+    if "\x00" in str(path):
+        raise InputError.at(str(path).replace("\x00", "\\x00"), None, None,
+                            "the file name contains a NUL character")
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:

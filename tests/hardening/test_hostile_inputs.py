@@ -358,7 +358,7 @@ def test_a_write_failing_midway_leaves_the_previous_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(output.os, "fsync", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError):
         output.write_atomic(target, "x" * 1_000_000)
     assert target.read_text(encoding="utf-8") == "previous report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
