@@ -124,8 +124,8 @@ def ruleset_info(ruleset: Ruleset) -> RulesetInfo:
                                       for rule_id, reason, by in ruleset.disabled))
 
 
-def build_report(reviewed: Sequence[Reviewed], rulesets: Sequence[Ruleset], as_of: _dt.date,
-                 target: str = "contract") -> tuple[list[Finding], Report]:
+def findings_and_runs(reviewed: Sequence[Reviewed]) -> tuple[list[Finding], list[RuleRun]]:
+    """Failures become findings; every rule on every document becomes a run (JUnit test case)."""
     findings: list[Finding] = []
     runs: list[RuleRun] = []
     for item in reviewed:
@@ -141,6 +141,12 @@ def build_report(reviewed: Sequence[Reviewed], rulesets: Sequence[Ruleset], as_o
             runs.append(RuleRun(rule_id=rule_id, ruleset=item.ruleset.name, path=item.document.path,
                                 document_id=str(item.document.data.get("id", "")),
                                 outcome=outcome, explanation=explanation))  # type: ignore[arg-type]
+    return findings, runs
+
+
+def build_report(reviewed: Sequence[Reviewed], rulesets: Sequence[Ruleset], as_of: _dt.date,
+                 target: str = "contract") -> tuple[list[Finding], Report]:
+    findings, runs = findings_and_runs(reviewed)
     documents = {item.document.path: item.document for item in reviewed}
     report = Report(
         tool_version=__version__,
@@ -153,34 +159,103 @@ def build_report(reviewed: Sequence[Reviewed], rulesets: Sequence[Ruleset], as_o
     return findings, report
 
 
+# Above this many contracts, the review runs in worker processes, one per core: loading and
+# evaluating a contract costs ~10 ms of pure Python, so 1,000 contracts take seconds.
+PARALLEL_THRESHOLD = 200
+
+
+@dataclass(frozen=True)
+class FileReview:
+    """What one contract file contributes to the report (small, so it crosses processes cheaply)."""
+
+    path: str
+    sha256: str
+    document_id: str
+    rulesets: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    runs: tuple[RuleRun, ...]
+    problems: tuple[Diagnostic, ...] = ()
+
+
+def review_file(path: str, chosen: Sequence[str], as_of: _dt.date) -> FileReview:
+    from compliance.documents.contract import load_contract
+    from compliance.dsl.loader import load_ruleset
+
+    try:
+        document = load_contract(path)
+        specs = rulesets_for(document, chosen)
+        rulesets = {spec: load_ruleset(spec) for spec in specs}
+    except InputError as error:
+        return FileReview(path, "", "", (), (), (), tuple(error.diagnostics))
+    reviewed = [Reviewed(document, ruleset, tuple(evaluate_document(ruleset, document, as_of)))
+                for ruleset in rulesets.values()]
+    findings, runs = findings_and_runs(reviewed)
+    return FileReview(path, document.sha256, str(document.data.get("id", "")), tuple(specs),
+                      tuple(findings), tuple(runs))
+
+
+def _review_batch(job: tuple[list[str], list[str], _dt.date]) -> list[FileReview]:
+    files, chosen, as_of = job
+    return [review_file(path, chosen, as_of) for path in files]
+
+
+def review_files(files: Sequence[str], chosen: Sequence[str], as_of: _dt.date) -> list[FileReview]:
+    import os
+
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_THRESHOLD or workers < 2:
+        return _review_batch((list(files), list(chosen), as_of))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Interleaved batches keep the work even; the result is re-sorted by path, so the report
+    # does not depend on how it was split.
+    batches = [(list(files[index::workers]), list(chosen), as_of) for index in range(workers)]
+    context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        reviews = [review for batch in pool.map(_review_batch, batches) for review in batch]
+    return sorted(reviews, key=lambda review: review.path)
+
+
 def check_contracts(paths: Sequence[str], ruleset_specs: Sequence[str] | None, as_of: _dt.date,
                     waivers_path: str | None = None) -> Report:
     """The whole of ``compliance check``, as a function."""
     from dataclasses import replace
 
+    from compliance.documents.contract import find_contracts
+
     chosen = split_ruleset_specs(ruleset_specs)
-    documents = load_documents(paths)
+    files = find_contracts(list(paths))
+    if not files:
+        raise InputError.at(", ".join(paths), None, None, "no contract files found (looked for *.yaml "
+                            "and *.yml files whose kind is contract)")
     waivers = None
     if waivers_path:
         from compliance.waivers import load_waivers
         waivers = load_waivers(waivers_path)
-    needed: list[str] = []
-    problems: list[Diagnostic] = []
-    for document in documents:
-        try:
-            for spec in rulesets_for(document, chosen):
-                if spec not in needed:
-                    needed.append(spec)
-        except InputError as error:
-            problems.extend(error.diagnostics)
+    if chosen:
+        load_rulesets(chosen)  # a bad --ruleset is reported once, before any contract is read
+    reviews = review_files(files, chosen, as_of)
+    problems = [problem for review in reviews for problem in review.problems]
     if problems:
         raise InputError(problems)
+    needed: list[str] = []
+    for review in reviews:
+        needed.extend(spec for spec in review.rulesets if spec not in needed)
     rulesets = load_rulesets(needed)
-    reviewed = review(documents, rulesets, chosen, as_of)
-    _findings, report = build_report(reviewed, list(rulesets.values()), as_of)
+    report = Report(
+        tool_version=__version__,
+        rulesets=tuple(ruleset_info(r) for r in rulesets.values()),
+        inputs=tuple(InputInfo(review.path, review.sha256) for review in reviews),
+        findings=sort_findings(f for review in reviews for f in review.findings),
+        runs=tuple(sorted((run for review in reviews for run in review.runs),
+                          key=lambda r: (r.path, r.ruleset, r.rule_id))),
+        rules=tuple(rule_info(rule, r) for r in rulesets.values() for rule in r.rules
+                    if rule.target == "contract"),
+        as_of=as_of.isoformat(), kind="check")
     if waivers is not None:
         from compliance.waivers import apply_waivers
-        ids = {d.path: str(d.data.get("id", "")) for d in documents}
+        ids = {review.path: review.document_id for review in reviews}
         marked, notices = apply_waivers(report.findings, waivers, as_of=as_of, document_ids=ids,
                                         rule_topics={r.rule_id: r.topic for r in report.rules})
         report = replace(report, findings=sort_findings(marked), notices=sort_findings(notices),
