@@ -60,8 +60,28 @@ def _chosen_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+# Options whose values may start with '-' (price falls: --stress -5%,-10%). argparse would take
+# such a value for an option of its own, so ``--stress -5%`` is joined into ``--stress=-5%``.
+_NEGATIVE_VALUE_OPTIONS = ("--stress",)
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    joined: list[str] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token in _NEGATIVE_VALUE_OPTIONS and index + 1 < len(argv) and argv[index + 1].startswith("-") \
+                and argv[index + 1][1:2].isdigit():
+            joined.append(f"{token}={argv[index + 1]}")
+            index += 2
+            continue
+        joined.append(token)
+        index += 1
+    return joined
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser(_chosen_command(argv))
     try:
         args = parser.parse_args(argv)

@@ -224,10 +224,6 @@ def test_stress_results_are_present_and_exact(capsys, files):
     assert code == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "argparse takes '-5%,-10%' after a separate --stress for an option: 'compliance audit: error: "
-    "argument --stress: expected one argument' (exit 2); only --stress=-5%,-10% works, although "
-    "the spec and --help show '--stress SHOCKS' with negative moves"))
 def test_stress_as_a_separate_argument(capsys, files):
     code, report = audit_json(capsys, files, "--stress", "-5%,-10%")
     assert [item["shock"] for item in report["audit"]["stress"]] == ["-5%", "-10%"]
