@@ -91,10 +91,6 @@ def test_a_contract_without_levels_falls_back_to_the_ruleset(tmp_path: Path, hou
     assert levels_for(*bare, terms) == Levels(D("0.5"), False, None)
 
 
-@pytest.mark.xfail(strict=True, reason="levels_for reads a bool parameter 'close_out_at_or_below' that no "
-                   "ruleset defines; fca_like and platform_default state 'close_out_comparison = \"at_or_below\"', "
-                   "which the audit metrics and stress ignore")
-@pytest.mark.parametrize("name", ["fca_like", "platform_default"])
 def test_a_ruleset_that_closes_out_at_the_line_is_honoured(name: str) -> None:
     ruleset, params = ruleset_and_params(name)
     assert params["close_out_comparison"] == "at_or_below"
