@@ -51,8 +51,8 @@ def levels_for(ruleset: Ruleset, params: dict[str, Any], contract: Any | None) -
         close_out = params["close_out_level"].fraction
     if warning is None and isinstance(params.get("warning_level"), Percent):
         warning = params["warning_level"].fraction
-    if contract is None or contract.data.get("margin", {}).get("close_out_comparison") is None:
-        # Rulesets name the comparison as the contract does: close_out_comparison = "at_or_below".
+    if contract is None:
+        # Rulesets name the comparison as contracts do: close_out_comparison = "at_or_below".
         at_or_below = params.get("close_out_comparison") == "at_or_below"
     return Levels(close_out if close_out is not None else DEFAULT_CLOSE_OUT_LEVEL, at_or_below, warning)
 

@@ -91,6 +91,7 @@ def test_a_contract_without_levels_falls_back_to_the_ruleset(tmp_path: Path, hou
     assert levels_for(*bare, terms) == Levels(D("0.5"), False, None)
 
 
+@pytest.mark.parametrize("name", ["fca_like", "platform_default"])
 def test_a_ruleset_that_closes_out_at_the_line_is_honoured(name: str) -> None:
     ruleset, params = ruleset_and_params(name)
     assert params["close_out_comparison"] == "at_or_below"
