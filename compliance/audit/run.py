@@ -53,7 +53,8 @@ def levels_for(ruleset: Ruleset, params: dict[str, Any], contract: Any | None) -
         warning = params["warning_level"].fraction
     if contract is None:
         # Rulesets name the comparison as contracts do: close_out_comparison = "at_or_below".
-        at_or_below = params.get("close_out_comparison") == "at_or_below"
+        at_or_below = params.get("close_out_comparison") == "at_or_below" \
+            or params.get("close_out_at_or_below") is True
     return Levels(close_out if close_out is not None else DEFAULT_CLOSE_OUT_LEVEL, at_or_below, warning)
 
 
