@@ -603,39 +603,6 @@ def render_disclosure_with_template(disclosure: Disclosure, template_path: str |
     """A user's Jinja2 template over the statement, in the immutable sandbox, autoescaped, strict
     about undefined names; its errors are ``TEMPLATE:LINE: error: ...`` (exit 2). The template may
     import the built-in phrasebooks (``_disclosure_en.j2``, ``_disclosure_zh.j2``)."""
-    import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from compliance.report.templating import render_user_template
 
-    from compliance.report.templating import TEMPLATES_DIR, _template_line
-
-    shown = str(template_path)
-    path = Path(template_path)
-    if not path.is_file():
-        raise InputError.at(shown, None, None, "template not found")
-    absolute = str(path.resolve())
-    env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(path.resolve().parent), str(TEMPLATES_DIR)]),
-        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-
-    def place(filename: str | None) -> str:
-        return shown if filename in (None, absolute, path.name) else filename  # type: ignore[return-value]
-
-    try:
-        return env.get_template(path.name).render(disclosure_context(disclosure, lang, fmt))
-    except UnicodeDecodeError as error:
-        raise InputError.at(shown, None, None, f"the template is not UTF-8 text ({error.reason})")
-    except jinja2.TemplateSyntaxError as error:
-        raise InputError.at(place(error.filename), error.lineno, None,
-                            f"template syntax error: {error.message}") from None
-    except jinja2.exceptions.SecurityError as error:
-        filename, line = _template_line(error, {absolute})
-        raise InputError.at(place(filename), line, None,
-                            f"template security error: {error}") from None
-    except jinja2.UndefinedError as error:
-        filename, line = _template_line(error, {absolute})
-        raise InputError.at(place(filename), line, None,
-                            f"template error: {error.message}") from None
-    except Exception as error:  # noqa: BLE001 - any failure inside a user's template is theirs
-        filename, line = _template_line(error, {absolute})
-        raise InputError.at(place(filename), line, None,
-                            f"template error ({type(error).__name__}): {error}") from None
+    return render_user_template(template_path, dict(disclosure_context(disclosure, lang, fmt)))

@@ -90,6 +90,15 @@ def render_with_template(report: Report, template_path: str | os.PathLike[str], 
     The template sees the same variables as the built-in ones (``verdict``, ``summary``,
     ``groups``, ``waived``, ``notices``, ``disabled``, ``documents``, ``provenance``, ``audit``)
     plus ``report`` itself, and may include templates beside it or import the built-in macros."""
+    return render_user_template(template_path, {"report": report, **report_context(report, fail_on=fail_on)},
+                                configure=True)
+
+
+def render_user_template(template_path: str | os.PathLike[str], context: dict[str, Any], *,
+                         configure: bool = False) -> str:
+    """Render a user's template with ``context`` in Jinja2's immutable sandbox, autoescaped and
+    strict about undefined names. Every failure inside the template is the user's input error:
+    ``TEMPLATE:LINE: error: ...`` (exit 2), never a traceback."""
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -101,14 +110,14 @@ def render_with_template(report: Report, template_path: str | os.PathLike[str], 
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(path.resolve().parent), str(TEMPLATES_DIR)]),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    _configure(env)
+    if configure:
+        _configure(env)
 
     def place(filename: str | None) -> str:
         return shown if filename in (None, absolute, path.name) else filename  # type: ignore[return-value]
 
     try:
-        template = env.get_template(path.name)
-        return template.render(report=report, **report_context(report, fail_on=fail_on))
+        return env.get_template(path.name).render(**context)
     except UnicodeDecodeError as error:
         raise InputError.at(shown, None, None, f"the template is not UTF-8 text ({error.reason})")
     except jinja2.TemplateSyntaxError as error:
