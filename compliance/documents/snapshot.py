@@ -160,6 +160,15 @@ class _CsvLocator(_Locator):
         return Position(1, starts[index] + 1 if index < len(starts) else 1)
 
 
+def _header_column(header: Sequence[str], index: int) -> int:
+    """The 1-based column of a header field. A stray quote inside a name can make the quote-aware
+    scan disagree with the csv module's reading; the running length of the names then stands in."""
+    starts = _field_starts(",".join(header))
+    if len(starts) == len(header):
+        return starts[index] + 1
+    return sum(len(name) + 1 for name in header[:index]) + 1
+
+
 def _field_starts(line: str) -> list[int]:
     """0-based offsets at which the comma-separated fields of one line start."""
     starts, quoted = [0], False
@@ -403,8 +412,7 @@ def _read_csv(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, tuple
     import pyarrow.csv as pacsv
 
     header = _csv_header(path)
-    ignored = _check_header(path, header, lambda index: Position(1, _field_starts(
-        ",".join(header))[index] + 1))
+    ignored = _check_header(path, header, lambda index: Position(1, _header_column(header, index)))
     newlines, ends_with_newline = _count_newlines(path)
     wanted = [name for name in header if name in KNOWN_COLUMNS]
 
