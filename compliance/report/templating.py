@@ -26,12 +26,21 @@ if TYPE_CHECKING:
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
+# What a report shows for a figure that has no value: a total over several currencies (the JSON
+# report has them per currency), a warning level the ruleset does not set.
+NOT_AVAILABLE = "n/a"
+
+
+def _html_finalize(value: Any) -> Any:
+    return NOT_AVAILABLE if value is None else value
+
+
 def _markdown_finalize(value: Any) -> Any:
     """Every ``{{ value }}`` in a Markdown template is escaped, unless it is already markup (the
     output of a macro, or a value a template marked ``|safe`` on purpose)."""
     if isinstance(value, Markup):
         return value
-    return Markup(markdown_escape(value))
+    return Markup(markdown_escape(NOT_AVAILABLE if value is None else value))
 
 
 def _configure(env: "jinja2.Environment") -> "jinja2.Environment":
@@ -59,7 +68,7 @@ def builtin_environment(flavour: str) -> "jinja2.Environment":
         env = jinja2.Environment(
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "xml"),
                                                 default_for_string=True, default=True),
-            **options)
+            finalize=_html_finalize, **options)
     return _configure(env)
 
 

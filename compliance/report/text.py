@@ -25,6 +25,11 @@ def _painter(color: bool) -> Callable[[str, str], str]:
     return paint
 
 
+def _shown(value: Any) -> str:
+    """A figure, or n/a where it has none (a total over several currencies: see the JSON report)."""
+    return "n/a" if value is None else str(value)
+
+
 def summary_line(report: Report) -> str:
     """``3 errors, 1 warning, 0 info in 2 contracts; 41 rules passed, 12 not applicable, 1 waived``."""
     summary = report.summary
@@ -91,11 +96,11 @@ def _audit_lines(extra: Mapping[str, Any], paint: Callable[[str, str], str]) -> 
         for key, label in (("under_warning_level", "under the warning level"),
                            ("under_close_out_level", "under the close-out level")):
             if key in metrics:
-                lines.append(f"  accounts {label}: {metrics[key]}")
+                lines.append(f"  accounts {label}: {_shown(metrics[key])}")
         negative = metrics.get("negative_equity")
         if negative:
             lines.append(f"  negative equity: {negative.get('accounts')} accounts, total "
-                         f"{negative.get('total')}, platform owes {negative.get('platform_owes')}")
+                         f"{_shown(negative.get('total'))}, platform owes {_shown(negative.get('platform_owes'))}")
         concentration = metrics.get("concentration")
         if concentration:
             lines.append(f"  top-10 exposure share: {concentration.get('top10_exposure_share')}")
@@ -107,7 +112,7 @@ def _audit_lines(extra: Mapping[str, Any], paint: Callable[[str, str], str]) -> 
         rows = [header] + [
             (str(s.get("shock")), str(s.get("close_outs")), str(s.get("new_close_outs")),
              str(s.get("negative_equity")), str(s.get("new_negative_equity")),
-             str(s.get("platform_shortfall")), str(s.get("client_debt"))) for s in stress]
+             _shown(s.get("platform_shortfall")), _shown(s.get("client_debt"))) for s in stress]
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         for row in rows:
             lines.append("  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
