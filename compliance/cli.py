@@ -9,6 +9,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from compliance import __version__
 from compliance.errors import InputError
@@ -29,7 +30,7 @@ COMMANDS = {
 class _Parser(argparse.ArgumentParser):
     """argparse that reports bad flags as ``compliance: error: ...`` with exit 2, no usage dump."""
 
-    def error(self, message: str) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
+    def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         sys.stderr.write(f"(see '{self.prog} --help')\n")
         raise SystemExit(EXIT_INPUT)

@@ -52,25 +52,6 @@ def load_rulesets(specs: Sequence[str]) -> dict[str, Ruleset]:
     return loaded
 
 
-def load_documents(paths: Sequence[str]) -> list[Document]:
-    from compliance.documents.contract import find_contracts, load_contract
-
-    files = find_contracts(list(paths))
-    if not files:
-        raise InputError.at(", ".join(paths), None, None, "no contract files found (looked for *.yaml "
-                            "and *.yml files whose kind is contract)")
-    documents: list[Document] = []
-    problems: list[Diagnostic] = []
-    for file in files:
-        try:
-            documents.append(load_contract(file))
-        except InputError as error:
-            problems.extend(error.diagnostics)
-    if problems:
-        raise InputError(problems)
-    return documents
-
-
 def rulesets_for(document: Document, chosen: Sequence[str]) -> list[str]:
     if chosen:
         return list(chosen)
@@ -81,17 +62,6 @@ def rulesets_for(document: Document, chosen: Sequence[str]) -> list[str]:
                             "the contract declares no rulesets (add a 'rulesets:' list) and no "
                             "--ruleset was given")
     return [str(name) for name in declared]
-
-
-def review(documents: Sequence[Document], rulesets: dict[str, Ruleset], chosen: Sequence[str],
-           as_of: _dt.date) -> list[Reviewed]:
-    reviewed = []
-    for document in documents:
-        for spec in rulesets_for(document, chosen):
-            ruleset = rulesets[spec]
-            results = evaluate_document(ruleset, document, as_of)
-            reviewed.append(Reviewed(document, ruleset, tuple(results)))
-    return reviewed
 
 
 def finding_of(result: Result, document: Document) -> Finding:
@@ -142,21 +112,6 @@ def findings_and_runs(reviewed: Sequence[Reviewed]) -> tuple[list[Finding], list
                                 document_id=str(item.document.data.get("id", "")),
                                 outcome=outcome, explanation=explanation))  # type: ignore[arg-type]
     return findings, runs
-
-
-def build_report(reviewed: Sequence[Reviewed], rulesets: Sequence[Ruleset], as_of: _dt.date,
-                 target: str = "contract") -> tuple[list[Finding], Report]:
-    findings, runs = findings_and_runs(reviewed)
-    documents = {item.document.path: item.document for item in reviewed}
-    report = Report(
-        tool_version=__version__,
-        rulesets=tuple(ruleset_info(r) for r in rulesets),
-        inputs=tuple(InputInfo(path, doc.sha256) for path, doc in sorted(documents.items())),
-        findings=sort_findings(findings),
-        runs=tuple(sorted(runs, key=lambda r: (r.path, r.ruleset, r.rule_id))),
-        rules=tuple(rule_info(rule, r) for r in rulesets for rule in r.rules if rule.target == target),
-        as_of=as_of.isoformat(), kind="check")
-    return findings, report
 
 
 # Above this many contracts, the review runs in worker processes, one per core: loading and

@@ -532,8 +532,6 @@ def _syntax_error(error: Any, path: str, lines: list[str]) -> InputError:
 
 
 def _keyword(terminal: str) -> str:
-    from lark import Lark  # noqa: F401 - the terminal table lives on the cached parser
-
     for definition in _lark().terminals:
         if definition.name == terminal:
             pattern = definition.pattern
@@ -614,7 +612,6 @@ def _parse_ruleset(text: str, path: str) -> ast.RulesetFile:
         raise InputError.at(path, 1, 1, f"ruleset file is larger than {MAX_SOURCE_BYTES} bytes")
     lines = text.split("\n")
     _check_nesting(text, path, lines)
-    comments: list[Any] = []
     try:
         tree = _lark().parse(text, start="start", on_error=None)
     except UnexpectedInput as error:
