@@ -23,7 +23,6 @@ rule's decision, reported as a finding, not an input error. Values are the exact
 * money: ``EUR 25000`` / ``"USD 25,000.00"``, or ``{amount: 25000, currency: EUR}``.
 * date: an ISO date ``2026-01-01``. duration: ``2 days``, ``1 week``, ``6 months``, ``1 year``.
 """
-from __future__ import annotations
 
 import datetime as _dt
 import functools

@@ -1,6 +1,6 @@
 """The typed AST of a ruleset file: frozen dataclasses, each node with its Span.
 
-Everything after the parser sees only these nodes; no module but ``parser.py`` knows Lark.
+Everything after the parser sees only these nodes; no module but ``grammar.py`` knows Lark.
 """
 from __future__ import annotations
 
