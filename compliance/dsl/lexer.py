@@ -46,6 +46,14 @@ class LexError(Exception):
         self.expected = frozenset(name for name in expected if name.isupper())  # terminals only
 
 
+class TooDeeplyNested(Exception):
+    """``token`` opens a bracket deeper than the nesting limit allows."""
+
+    def __init__(self, token: Token):
+        super().__init__(token.value)
+        self.token = token
+
+
 @dataclass(frozen=True)
 class _Scanner:
     pattern: re.Pattern[str]
@@ -69,6 +77,8 @@ class Lexer:
                                                          -len(t.literal or t.regexp), t.name))
         self._ignore = frozenset(ignore)
         self._comment = comment
+        self._opening = frozenset(t.name for t in terminals if t.literal in ("(", "[", "{"))
+        self._closing = frozenset(t.name for t in terminals if t.literal in (")", "]", "}"))
         self._words_read_by = _words_read_by(self._ordered)
         blanks = [t.regexp for t in self._ordered if t.name in self._ignore and t.name != comment]
         self._blank = "|".join(f"(?:{regexp})" for regexp in blanks) or "(?!)"
@@ -105,11 +115,13 @@ class Lexer:
         return scanner
 
     def tokens(self, text: str, acceptable: Callable[[], Collection[str]],
-               comments: list[Token] | None = None) -> Iterator[Token]:
+               comments: list[Token] | None = None, max_nesting: int = 1 << 30) -> Iterator[Token]:
         """The tokens of ``text``; ``acceptable()`` names the terminals the parser can take next.
-        Comments go to ``comments`` when given; whitespace is dropped."""
+        Comments go to ``comments`` when given; whitespace is dropped. A bracket opened deeper
+        than ``max_nesting`` raises TooDeeplyNested."""
         match, keywords = self._main.pattern.match, self._main.keywords
         comment, end_of_text = self._comment, self._END
+        opening, closing, depth = self._opening, self._closing, 0
         position, line, line_start = 0, 1, 0
         while True:
             found = match(text, position)
@@ -143,7 +155,14 @@ class Lexer:
                 yield Token(kind, value, line, column, end_line, position - end_start + 1)
                 line, line_start = end_line, end_start
             else:
-                yield Token(kind, value, line, column, line, column + len(value))
+                token = Token(kind, value, line, column, line, column + len(value))
+                if kind in opening:
+                    depth += 1
+                    if depth > max_nesting:
+                        raise TooDeeplyNested(token)
+                elif kind in closing and depth:
+                    depth -= 1
+                yield token
 
     def _in_context(self, text: str, position: int, allowed: Collection[str], line: int,
                     line_start: int, value: str, kind: str) -> tuple[re.Match[str], str]:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from compliance.dsl import ast
 from compliance.dsl import units
 from compliance.dsl.grammar import LalrParser, Rejected
-from compliance.dsl.lexer import Lexer, LexError, Token
+from compliance.dsl.lexer import Lexer, LexError, Token, TooDeeplyNested
 from compliance.errors import Diagnostic, InputError
 
 # Hostile input limits (documented in docs/dsl.md).
@@ -31,7 +31,6 @@ _TOKEN_WORDS = {
     "EQUAL": "'='", "DOT": "'.'", "MINUS": "'-'", "QUANT": "any/all/count/sum/min/max",
     "CURRENCY": "a currency code", "SIGNED_AMOUNT": "an amount", "$END": "the end of the file",
 }
-_OPENING, _CLOSING = frozenset({"LPAR", "LSQB", "LBRACE"}), frozenset({"RPAR", "RSQB", "RBRACE"})
 
 
 class _TooDeep(Exception):
@@ -54,15 +53,6 @@ class _Read:
         self.heights: dict[int, int] = {}
         # A parenthesised expression keeps its own span; what contains it spans the brackets too.
         self.brackets: dict[int, tuple[Token, Token]] = {}
-
-
-class _Splice:
-    """A helper rule Lark generates for a repetition; Lark splices its children into the parent."""
-
-    __slots__ = ("children",)
-
-    def __init__(self, children: list[Any]):
-        self.children = children
 
 
 def _place(item: Any) -> Any:
@@ -112,10 +102,8 @@ class _Builder:
     def __init__(self) -> None:
         self.read = _Read("", [], None)
 
-    def __default__(self, data: str, children: list[Any], meta: Any) -> Any:
-        if data.startswith("_"):
-            return _Splice(children)
-        raise NotImplementedError(f"no AST builder for grammar rule {data!r}")  # pragma: no cover
+    def __default__(self, data: str, children: list[Any], meta: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError(f"no AST builder for grammar rule {data!r}")
 
     def error(self, span: ast.Span, message: str) -> InputError:
         lines = self.read.lines
@@ -449,20 +437,18 @@ def _parse(text: str, start: str, read: _Read, comments: list[Token] | None = No
         outer, builder.read = builder.read, read
         try:
             session = parser.session(start)
-            depth = 0
-            for token in lexer.tokens(text, session.accepts, comments):
-                if token.type in _OPENING:
-                    depth += 1
-                    if depth > MAX_NESTING:
-                        raise _TooDeep(_span(read, token, token), brackets=True)
-                elif token.type in _CLOSING and depth:
-                    depth -= 1
-                session.feed(token)
-            last_line = text.count("\n") + 1
-            column = len(text) - (text.rfind("\n") + 1) + 1
-            return session.finish(Token("$END", "", last_line, column, last_line, column))
+            tokens = lexer.tokens(text, session.accepts, comments, MAX_NESTING)
+            return session.run(tokens, lambda: _end_of(text))
+        except TooDeeplyNested as nested:
+            raise _TooDeep(_span(read, nested.token, nested.token), brackets=True) from None
         finally:
             builder.read = outer
+
+
+def _end_of(text: str) -> Token:
+    line = text.count("\n") + 1
+    column = len(text) - (text.rfind("\n") + 1) + 1
+    return Token("$END", "", line, column, line, column)
 
 
 def _read_source(text: str, path: str, start: str, comments: list[Token] | None) -> Any:
