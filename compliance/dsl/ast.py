@@ -5,6 +5,7 @@ Everything after the parser sees only these nodes; no module but ``grammar.py`` 
 from __future__ import annotations
 
 import datetime as _dt
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -120,6 +121,18 @@ class MapExpr:
 
 Expr = Union[Literal, Name, Attr, Index, Negate, Arith, Compare, BoolOp, Not, Exists, Call,
              Quantifier, ListExpr, MapExpr]
+EXPRESSIONS: tuple[type, ...] = typing.get_args(Expr)
+
+
+def dispatch_table(owner: type, prefix: str) -> dict[type, Any]:
+    """``{expression class: owner.<prefix><class name in lower case>}`` for the classes ``owner``
+    has such a method for: the checker and evaluators look their method up here, once per class."""
+    table = {}
+    for node in EXPRESSIONS:
+        method = getattr(owner, prefix + node.__name__.lower(), None)
+        if method is not None:
+            table[node] = method
+    return table
 
 
 @dataclass(frozen=True, eq=False)

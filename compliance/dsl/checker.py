@@ -430,9 +430,10 @@ class Checker:
             self.error(node.span, f"{where} must be {expected}, not {found}")
 
     # ---- expressions ---------------------------------------------------------------------------
+    _INFER: dict[type, Any] = {}     # expression class -> infer_<class> (filled below the class)
+
     def infer(self, expr: ast.Expr, scope: _Scope, allow_document: bool = True) -> T.Type:
-        method = getattr(self, f"infer_{type(expr).__name__.lower()}")
-        return method(expr, scope, allow_document)
+        return self._INFER[type(expr)](self, expr, scope, allow_document)  # type: ignore[no-any-return]
 
     def infer_literal(self, expr: ast.Literal, scope: _Scope, allow_document: bool) -> T.Type:
         return _literal_type(expr.value)
@@ -609,6 +610,9 @@ class Checker:
 
 
 # ---- type algebra -------------------------------------------------------------------------------
+
+Checker._INFER = ast.dispatch_table(Checker, "infer_")
+
 
 def _literal_type(value: Any) -> T.Type:
     if isinstance(value, bool):
