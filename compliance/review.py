@@ -167,6 +167,13 @@ def review_files(files: Sequence[str], chosen: Sequence[str], as_of: _dt.date) -
     # does not depend on how it was split.
     batches = [(list(files[index::workers]), list(chosen), as_of) for index in range(workers)]
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    if context is not None and not chosen:
+        # Forked workers inherit what is loaded here: read the built-in rulesets a contract may
+        # declare once, rather than once in every worker and again for the report.
+        from compliance.dsl.loader import builtin_names, load_ruleset
+
+        for name in builtin_names():
+            load_ruleset(name)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         reviews = [review for batch in pool.map(_review_batch, batches) for review in batch]
     return sorted(reviews, key=lambda review: review.path)
