@@ -1,5 +1,7 @@
-"""Ruleset text -> AST: the grammar's LALR parser, fed by the contextual lexer, builds AST nodes
-as it reduces (no parse tree in between).
+"""Ruleset text -> parse tree -> AST. The grammar's LALR parser, fed by the contextual lexer,
+hands each parse-tree node to the AST builder as it completes it (one builder method per grammar
+rule), so the tree is transformed as it is built and never kept: Lark's "transformer during
+parsing", with the result of building the tree and transforming it afterwards.
 
 Syntax errors become ``InputError`` diagnostics with the file, line, column, the offending line and
 a caret, and a message that names what was expected in words a rule author knows.
