@@ -290,6 +290,39 @@ def matches(texts: Any, pattern: Any) -> Any:
     return any(compiled.search(normalise(text)) for text in _texts(texts))
 
 
+def _check_without(types: Sequence[T.Type]) -> T.Type:
+    _expect(types, _TEXT, {"list", "string"})
+    return T.STRING if types[0].kind == "string" else T.list_of(T.STRING)
+
+
+@builtin("without", "without(text, phrases) -> text",
+         "The text (or each text of a list) with the phrases taken out, ignoring case, width and "
+         "spacing: a disclaimer ('not risk-free', 'cannot lose more than') is not read as the "
+         "claim inside it. The result is the normalised text, for mentions() and matches().",
+         _check_without, vectorisable=False)
+def without(texts: Any, phrases: Any) -> Any:
+    if texts is MISSING:
+        return MISSING
+    pattern = _phrases_pattern(tuple(normalise(phrase) for phrase in _phrases(phrases)))
+    # A separator where a phrase was, so the words on either side do not join into a new phrase.
+    cleaned = [_SPACES.sub(" ", pattern.sub(" | ", normalise(text))).strip() if pattern else normalise(text)
+               for text in _texts(texts)]
+    return cleaned[0] if isinstance(texts, str) else cleaned
+
+
+@lru_cache(maxsize=64)
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Literal phrases, longest first; a CJK phrase also across single spaces (as find_phrase).
+    Only escaped literals and optional single spaces: no nested repetition, no backtracking blow-up."""
+    alternatives = []
+    for phrase in sorted({p for p in phrases if p}, key=lambda p: (-len(p), p)):
+        if _CJK.search(phrase):
+            alternatives.append(" ?".join(re.escape(char) for char in phrase.replace(" ", "")))
+        else:
+            alternatives.append(re.escape(phrase))
+    return re.compile("|".join(alternatives)) if alternatives else None
+
+
 @lru_cache(maxsize=256)
 def compile_pattern(pattern: str) -> Any:
     from compliance.dsl.saferegex import compile_safe

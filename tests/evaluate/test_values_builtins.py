@@ -295,6 +295,7 @@ SIGNATURES: dict[str, tuple[list[T.Type], T.Type, list[list[T.Type]]]] = {
     "first_mention": ([S, LS], S, [[DT, LS], [S, P]]),
     "missing_phrases": ([S, LS], LS, [[S, M], [B, S]]),
     "matches": ([S, S], B, [[S, LS], [N, S]]),
+    "without": ([S, LS], S, [[N, LS], [S, N], [S]]),
     "lower": ([S], S, [[LS], [N], [S, S]]),
     "length": ([LS], N, [[N], [B], [S, S]]),
     "keys": ([MP], LS, [[LS], [S], []]),
@@ -467,6 +468,32 @@ def test_mentions_family() -> None:
     assert call("mentions_all", MISSING, ["a"]) is MISSING
     with pytest.raises(UnitError, match="expected text, got number"):
         call("mentions", D(1), ["a"])
+
+
+WITHOUT = [
+    ("a disclaimer goes, the rest stays", "You cannot lose more than your deposit.",
+     ["cannot lose more than"], "you | your deposit."),
+    ("longest phrase first", "there are no guaranteed returns", ["no guaranteed return", "no guaranteed returns"],
+     "there are |"),
+    ("every occurrence, ignoring case and width", "NOT risk-free; ｎｏｔ risk-free", ["not risk-free"], "| ; |"),
+    ("CJK across a stray space", "本产品不 保 本", ["不保本"], "本产品 |"),
+    ("each text of a list", ["Not risk-free", "fine"], ["not risk-free"], ["|", "fine"]),
+    ("no phrases: the normalised text", "Risk  Free", [], "risk free"),
+    ("a phrase with regex characters is literal", "a (b) c", ["(b)"], "a | c"),
+]
+
+
+@pytest.mark.parametrize("texts, phrases, expected", [c[1:] for c in WITHOUT], ids=[c[0] for c in WITHOUT])
+def test_without(texts: Any, phrases: Any, expected: Any) -> None:
+    assert call("without", texts, phrases) == expected
+
+
+def test_without_keeps_a_claim_next_to_a_disclaimer() -> None:
+    text = "Trading is not risk-free, but our fund is risk-free."
+    cleaned = call("without", text, ["not risk-free"])
+    assert call("mentions", cleaned, ["risk-free"]) is True
+    assert call("mentions", call("without", "CFDs are not risk-free.", ["not risk-free"]), ["risk-free"]) is False
+    assert call("without", MISSING, ["x"]) is MISSING
 
 
 @pytest.mark.parametrize("texts, pattern, expected", [
