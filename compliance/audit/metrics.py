@@ -17,13 +17,15 @@ Definitions (a compliance officer should be able to recompute each figure by han
   when the snapshot does not say. Amounts are positive deficits. A negative *balance* with
   non-negative equity is not a loss yet and is counted apart (``negative_balance_accounts``).
 * concentration: the share of the total exposure held by the 10 accounts of largest exposure.
-  Exposures are added at face value across currencies.
+  Exposures are added at face value across currencies, or converted to the base currency when the
+  audit is given exchange rates (``--fx-rates``, :mod:`compliance.audit.fx`).
 
 JSON values: counts are ints; money is a string with 2 decimals, leverage with 4, margin levels in
 percent with 2, shares with 4 (rounded half-up from the float64 result; any finite float is
 written out in full, and a total beyond the float64 range is "inf" or "-inf"). Money totals are given by
 currency (``by_currency``); ``total``/``platform_owes``/``client_owes`` are set when the snapshot has
-one currency and are null when it mixes several.
+one currency, or when it mixes several and exchange rates are given (each currency's exact total
+converted, the sum rounded once to the cent), and are null otherwise; ``currency`` names theirs.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from compliance.audit.fx import FxRates, row_rates
 from compliance.documents.snapshot import NO_CURRENCY, VOCABULARIES, Snapshot
 
 PERCENTILES = (50, 90, 95, 99)
@@ -111,11 +114,29 @@ def exact_sum(amounts: np.ndarray) -> float:
             return float(np.sum(amounts))
 
 
-def single_currency_total(snapshot: Snapshot, by_currency: dict[str, str]) -> str | None:
+def single_currency_total(snapshot: Snapshot, by_currency: dict[str, str],
+                          fx: FxRates | None = None) -> str | None:
+    """The total when the snapshot has one currency, or converted with ``fx``; else None."""
     currencies = snapshot_currencies(snapshot)
     if len(currencies) > 1:
-        return None
+        return fx.convert_total(by_currency) if fx is not None else None
     return next(iter(by_currency.values()), "0.00")
+
+
+def totals_currency(snapshot: Snapshot, fx: FxRates | None) -> str | None:
+    """The currency the totals are in: the snapshot's only one, else the rates' base, else None."""
+    currencies = snapshot_currencies(snapshot)
+    if len(currencies) == 1:
+        return None if currencies[0] == NO_CURRENCY else currencies[0]
+    return fx.base if fx is not None else None
+
+
+def exposure_in_base(snapshot: Snapshot, exposure: np.ndarray, fx: FxRates | None) -> np.ndarray:
+    """Exposures converted to the rates' base currency (as they are without rates)."""
+    if fx is None or "currency" not in snapshot.categories:
+        return exposure
+    codes, labels = snapshot.categories["currency"]
+    return exposure * row_rates(fx, codes, list(labels))  # type: ignore[no-any-return]
 
 
 def snapshot_currencies(snapshot: Snapshot) -> list[str]:
@@ -165,7 +186,7 @@ class PlatformMetrics:
 
 
 def compute_metrics(snapshot: Snapshot, *, warning_level: Decimal | None, close_out_level: Decimal,
-                    close_out_at_or_below: bool) -> PlatformMetrics:
+                    close_out_at_or_below: bool, fx: FxRates | None = None) -> PlatformMetrics:
     equity = snapshot.numeric["equity"]
     margin = snapshot.numeric["margin_used"]
     exposure = snapshot.numeric["exposure"]
@@ -202,13 +223,13 @@ def compute_metrics(snapshot: Snapshot, *, warning_level: Decimal | None, close_
         under_warning_level=under_warning,
         under_close_out_level=int(under_close_out.sum()),
         at_close_out_level=int(at_line.sum()),
-        negative_equity=negative_equity_figures(snapshot, equity),
+        negative_equity=negative_equity_figures(snapshot, equity, fx),
         negative_balance_accounts=int((balance < 0).sum()),
-        concentration=concentration(snapshot, exposure),
+        concentration=concentration(snapshot, exposure_in_base(snapshot, exposure, fx)),
     )
 
 
-def negative_equity_figures(snapshot: Snapshot, equity: np.ndarray) -> dict[str, Any]:
+def negative_equity_figures(snapshot: Snapshot, equity: np.ndarray, fx: FxRates | None = None) -> dict[str, Any]:
     """Accounts with equity < 0 and their deficits, split by who bears them (see module doc)."""
     negative = equity < 0
     deficit = -equity
@@ -219,12 +240,13 @@ def negative_equity_figures(snapshot: Snapshot, equity: np.ndarray) -> dict[str,
     totals: dict[str, str | None] = {}
     for key, mask in parts.items():
         sums = money_by_currency(snapshot, deficit, mask)
-        totals[key] = single_currency_total(snapshot, sums)
+        totals[key] = single_currency_total(snapshot, sums, fx)
         for currency, amount in sums.items():
             by_currency.setdefault(currency, {})[key] = amount
     return {"accounts": int(negative.sum()),
             "accounts_with_protection": int((negative & nbp_on).sum()),
             **totals,
+            "currency": totals_currency(snapshot, fx),
             "by_currency": {currency: by_currency[currency] for currency in sorted(by_currency)}}
 
 

@@ -19,6 +19,9 @@ from typing import Any
 import numpy as np
 
 from compliance import __version__
+from compliance.audit.fx import FxRates, load_fx_rates, require_rates
+from compliance.audit.metrics import exposure_in_base, snapshot_currencies, totals_currency
+from compliance.documents.snapshot import NO_CURRENCY
 from compliance.dsl.checker import CheckedRule, Ruleset
 from compliance.dsl.units import Percent
 from compliance.evaluate.vector import FAILED, NOT_APPLICABLE, PASSED, RuleOutcomes, evaluate_snapshot
@@ -78,16 +81,39 @@ def _amount_column(rule: CheckedRule, snapshot: Any) -> str:
     return "exposure"
 
 
+def _money_involved(snapshot: Any, amounts: np.ndarray, rows: np.ndarray, fx: FxRates | None) -> dict[str, Any]:
+    """The money of the breaching accounts: exact cents per currency, their total when the
+    snapshot has one currency or rates convert them, and the total's currency."""
+    mask = np.zeros(snapshot.n_rows, dtype=bool)
+    mask[rows] = True
+    currencies = snapshot_currencies(snapshot)
+    if len(currencies) == 1:
+        total = _money_text(_cents(amounts[rows]))
+        return {"money_involved": total, "money_currency": totals_currency(snapshot, fx)}
+    by_currency = {}
+    codes, labels = snapshot.categories["currency"]
+    for code, label in [(-1, NO_CURRENCY)] + list(enumerate(labels)):
+        selected = mask & (codes == code)
+        if selected.any():
+            by_currency[label] = _money_text(_cents(amounts[selected]))
+    return {"money_involved": fx.convert_total(by_currency) if fx is not None else None,
+            "money_currency": fx.base if fx is not None else None,
+            "money_involved_by_currency": dict(sorted(by_currency.items()))}
+
+
 def rule_findings(outcome: RuleOutcomes, snapshot: Any, ruleset: Ruleset, params: dict[str, Any],
-                  as_of: _dt.date, max_findings: int) -> tuple[list[Finding], dict[str, Any]]:
+                  as_of: _dt.date, max_findings: int, fx: FxRates | None = None
+                  ) -> tuple[list[Finding], dict[str, Any]]:
     from compliance.evaluate.scalar import Evaluator, evaluate_rule
 
     rule = outcome.rule
     failed = np.flatnonzero(outcome.outcomes == FAILED)
     column = _amount_column(rule, snapshot)
     amounts = snapshot.numeric[column]
-    involved = _cents(np.abs(amounts[failed]))
-    order = failed[np.argsort(-np.abs(amounts[failed]), kind="stable")]
+    involved = _money_involved(snapshot, np.abs(amounts), failed, fx)
+    # Largest first, compared in the base currency when there are rates (face value otherwise).
+    compared = np.abs(exposure_in_base(snapshot, amounts, fx))
+    order = failed[np.argsort(-compared[failed], kind="stable")]
     listed = order[:max(max_findings, TOP_OFFENDERS)]
     findings: list[Finding] = []
     offenders: list[dict[str, Any]] = []
@@ -116,7 +142,7 @@ def rule_findings(outcome: RuleOutcomes, snapshot: Any, ruleset: Ruleset, params
         "passed": int((outcome.outcomes == PASSED).sum()),
         "not_applicable": int((outcome.outcomes == NOT_APPLICABLE).sum()),
         "share": f"{failed.size / n:.4f}" if n else "0.0000",
-        "money_column": column, "money_involved": _money_text(involved),
+        "money_column": column, **involved,
         "listed": len(findings), "settled_exactly": outcome.fallback_rows,
         "top_offenders": offenders,
     }
@@ -125,7 +151,8 @@ def rule_findings(outcome: RuleOutcomes, snapshot: Any, ruleset: Ruleset, params
 
 def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
                    contract_path: str | None = None, shocks: Sequence[Decimal] = (),
-                   max_findings: int = DEFAULT_MAX_FINDINGS, progress: bool = False) -> Report:
+                   max_findings: int = DEFAULT_MAX_FINDINGS, progress: bool = False,
+                   fx_rates_path: str | None = None) -> Report:
     """The whole of ``compliance audit``, as a function."""
     from compliance.audit.metrics import compute_metrics
     from compliance.audit.stress import run_stress
@@ -139,14 +166,17 @@ def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
     if contract_path:
         from compliance.documents.contract import load_contract
         contract = load_contract(contract_path)
+    fx = load_fx_rates(fx_rates_path) if fx_rates_path else None
     snapshot = load_snapshot(snapshot_path, progress=progress)
+    if fx is not None:
+        require_rates(fx, snapshot_currencies(snapshot), snapshot.path)
     params = params_as_of(ruleset, as_of)
     outcomes = evaluate_snapshot(ruleset, snapshot, as_of, params)
     findings: list[Finding] = []
     rule_counts = []
     runs = []
     for outcome in outcomes:
-        listed, counts = rule_findings(outcome, snapshot, ruleset, params, as_of, max_findings)
+        listed, counts = rule_findings(outcome, snapshot, ruleset, params, as_of, max_findings, fx)
         findings.extend(listed)
         rule_counts.append(counts)
         overall = "failed" if counts["breaches"] else "passed" if counts["passed"] else "not_applicable"
@@ -156,9 +186,9 @@ def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
     levels = levels_for(ruleset, params, contract)
     metrics = compute_metrics(snapshot, warning_level=levels.warning_level,
                               close_out_level=levels.close_out_level,
-                              close_out_at_or_below=levels.close_out_at_or_below)
+                              close_out_at_or_below=levels.close_out_at_or_below, fx=fx)
     stress = run_stress(snapshot, list(shocks), close_out_level=levels.close_out_level,
-                        close_out_at_or_below=levels.close_out_at_or_below) if shocks else []
+                        close_out_at_or_below=levels.close_out_at_or_below, fx=fx) if shocks else []
     severity_totals = {"error": 0, "warning": 0, "info": 0}
     for counts in rule_counts:
         severity_totals[counts["severity"]] += counts["breaches"]
@@ -179,6 +209,8 @@ def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
         "stress": [result.to_json() for result in stress],
         "max_findings_per_rule": max_findings,
     }
+    if fx is not None:
+        extra["fx"] = fx.describe()
     if snapshot.ignored_columns:
         extra["ignored_columns"] = list(snapshot.ignored_columns)
     return Report(

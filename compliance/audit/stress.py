@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from compliance.audit.fx import FxRates
 from compliance.audit.metrics import below_level, money_by_currency, protection, single_currency_total
 from compliance.documents.snapshot import Snapshot
 from compliance.dsl.units import Percent
@@ -55,7 +56,7 @@ class StressResult:
     new_under_close_out: int
     negative_equity: int
     new_negative_equity: int
-    platform_shortfall: str | None       # 2-decimal text; None when the snapshot mixes currencies
+    platform_shortfall: str | None       # 2-decimal text; None when currencies mix and no rates are given
     client_debt: str | None
     nbp_unknown_deficit: str | None
     by_currency: dict[str, dict[str, str]]
@@ -75,7 +76,7 @@ class StressResult:
 
 
 def run_stress(snapshot: Snapshot, shocks: list[Decimal], *, close_out_level: Decimal,
-               close_out_at_or_below: bool) -> list[StressResult]:
+               close_out_at_or_below: bool, fx: FxRates | None = None) -> list[StressResult]:
     equity = snapshot.numeric["equity"]
     margin = snapshot.numeric["margin_used"]
     exposure = snapshot.numeric["exposure"]
@@ -97,7 +98,7 @@ def run_stress(snapshot: Snapshot, shocks: list[Decimal], *, close_out_level: De
         by_currency: dict[str, dict[str, str]] = {}
         for key, mask in parts.items():
             sums = money_by_currency(snapshot, deficit, mask)
-            totals[key] = single_currency_total(snapshot, sums)
+            totals[key] = single_currency_total(snapshot, sums, fx)
             for currency, amount in sums.items():
                 by_currency.setdefault(currency, {})[key] = amount
         results.append(StressResult(

@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated price moves applied to all positions, e.g. -5%%,-10%%,-20%%")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD",
                         help="evaluate the rules in force on this date (default: today)")
+    parser.add_argument("--fx-rates", metavar="FILE",
+                        help="exchange rates (YAML: base, rates) to total money across the currencies "
+                             "of a snapshot; without them such totals are given per currency only")
     parser.add_argument("--max-findings", type=int, default=100, metavar="N",
                         help="list at most N breaching accounts per rule (totals stay exact; default 100)")
     add_report_flags(parser)
@@ -32,5 +35,6 @@ def run(args: argparse.Namespace) -> int:
     shocks = parse_shocks(args.stress) if args.stress else []
     report = audit_snapshot(args.snapshot, args.ruleset, as_of=parse_as_of(args.as_of),
                             contract_path=args.contract, shocks=shocks,
-                            max_findings=args.max_findings, progress=sys.stderr.isatty())
+                            max_findings=args.max_findings, progress=sys.stderr.isatty(),
+                            fx_rates_path=args.fx_rates)
     return emit_report(report, args)

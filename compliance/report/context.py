@@ -90,6 +90,7 @@ def _audit_view(extra: Mapping[str, Any]) -> dict[str, Any]:
         "metrics": metrics,
         "stress": list(extra.get("stress") or []),
         "rule_counts": list(extra.get("rule_counts") or []),
+        "fx": extra.get("fx"),
         # Our own SVG, built from numbers and escaped text: safe to put in the page as it is.
         "charts": {name: Markup(svg) for name, svg in audit_charts(extra).items()},
     }
@@ -163,4 +164,9 @@ def max_count(entries: Any, key: str = "count") -> Any:
 
 
 TEMPLATE_HELPERS = {"plural": plural, "bar": bar, "max_count": max_count}
-TEMPLATE_FILTERS = {"percent": percent}
+def money(amount: Any, currency: Any = None) -> Any:
+    """``94.31 EUR`` when the currency is known; the amount as it is otherwise (None reads n/a)."""
+    return f"{amount} {currency}" if amount is not None and currency else amount
+
+
+TEMPLATE_FILTERS = {"percent": percent, "money": money}

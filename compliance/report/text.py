@@ -25,6 +25,11 @@ def _painter(color: bool) -> Callable[[str, str], str]:
     return paint
 
 
+def _money(amount: Any, currency: Any) -> str:
+    """An amount with its currency when known; n/a when there is no amount."""
+    return f"{amount} {currency}" if amount is not None and currency else _shown(amount)
+
+
 def _shown(value: Any) -> str:
     """A figure, or n/a where it has none (a total over several currencies: see the JSON report)."""
     return "n/a" if value is None else str(value)
@@ -99,20 +104,28 @@ def _audit_lines(extra: Mapping[str, Any], paint: Callable[[str, str], str]) -> 
                 lines.append(f"  accounts {label}: {_shown(metrics[key])}")
         negative = metrics.get("negative_equity")
         if negative:
+            currency = negative.get("currency")
             lines.append(f"  negative equity: {negative.get('accounts')} accounts, total "
-                         f"{_shown(negative.get('total'))}, platform owes {_shown(negative.get('platform_owes'))}")
+                         f"{_money(negative.get('total'), currency)}, platform owes "
+                         f"{_money(negative.get('platform_owes'), currency)}")
         concentration = metrics.get("concentration")
         if concentration:
             lines.append(f"  top-10 exposure share: {concentration.get('top10_exposure_share')}")
+        fx = extra.get("fx")
+        if fx:
+            lines.append(f"  money across currencies converted to {fx.get('base')} at the rates of "
+                         f"{fx.get('as_of') or 'an unstated date'} ({fx.get('source')})")
         lines.append("")
     stress = extra.get("stress")
     if stress:
         lines.append(paint("bold", "Stress results"))
         header = ("shock", "close-outs", "new", "neg. equity", "new", "shortfall", "client debt")
+        currency = (metrics or {}).get("negative_equity", {}).get("currency")
         rows = [header] + [
             (str(s.get("shock")), str(s.get("close_outs")), str(s.get("new_close_outs")),
              str(s.get("negative_equity")), str(s.get("new_negative_equity")),
-             _shown(s.get("platform_shortfall")), _shown(s.get("client_debt"))) for s in stress]
+             _money(s.get("platform_shortfall"), currency), _money(s.get("client_debt"), currency))
+            for s in stress]
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         for row in rows:
             lines.append("  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
@@ -123,7 +136,8 @@ def _audit_lines(extra: Mapping[str, Any], paint: Callable[[str, str], str]) -> 
         for count in rule_counts:
             lines.append(f"  {paint(count.get('severity', 'info'), count.get('rule_id', '?'))}  "
                          f"{count.get('title', '')}: {plural(int(count.get('breaches', 0)), 'account')} "
-                         f"(share {count.get('share')}, money involved {count.get('money_involved')})")
+                         f"(share {count.get('share')}, money involved "
+                         f"{_money(count.get('money_involved'), count.get('money_currency'))})")
             for offender in count.get("top_offenders", [])[:TEXT_TOP_OFFENDERS]:
                 lines.append(f"      {offender.get('account_id')}: {offender.get('value')}"
                              f"  {offender.get('message', '')}".rstrip())

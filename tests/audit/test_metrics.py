@@ -62,7 +62,7 @@ def test_negative_equity_and_concentration(tmp_path):
     out = metrics(tmp_path)
     assert out["negative_equity"] == {
         "accounts": 2, "accounts_with_protection": 1, "total": "80.00", "platform_owes": "50.00",
-        "client_owes": "30.00", "nbp_unknown": "0.00",
+        "client_owes": "30.00", "nbp_unknown": "0.00", "currency": "EUR",
         "by_currency": {"EUR": {"total": "80.00", "platform_owes": "50.00", "client_owes": "30.00"}}}
     assert out["negative_balance_accounts"] == 1
     # 60,500 in all, held by six accounts: the top ten are all of them.
@@ -82,7 +82,7 @@ def test_top_ten_of_many(tmp_path):
 def test_mixed_currencies_give_totals_by_currency(tmp_path):
     out = metrics(tmp_path, BOOK.replace("A4,retail,-20,-30,0,0,EUR", "A4,retail,-20,-30,0,0,GBP"))
     negative = out["negative_equity"]
-    assert negative["total"] is None and negative["platform_owes"] is None
+    assert negative["total"] is None and negative["platform_owes"] is None and negative["currency"] is None
     assert negative["by_currency"] == {"EUR": {"total": "50.00", "platform_owes": "50.00"},
                                        "GBP": {"total": "30.00", "client_owes": "30.00"}}
 
