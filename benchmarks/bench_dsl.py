@@ -9,6 +9,8 @@
     time. Bytecode is compiled once beforehand, as ``pip install`` does. Medians of ``--runs``.
 (b) evaluation of every contract rule of esma_like and platform_default on one contract, in process:
     median time per contract over ``--evaluations`` evaluations.
+(c) growth: parse time of a list, a map and a message with n and 4n items; a ratio near 4 is
+    linear (a copy per repetition once made a 4x longer list 9x slower).
 Targets: parse + check well under 100 ms; evaluation under 5 ms per contract.
 """
 from __future__ import annotations
@@ -84,6 +86,29 @@ def evaluation(contract_path: str, evaluations: int) -> tuple[float, int]:
     return statistics.median(timings), sum(len(rules) for _rs, rules, _p in prepared)
 
 
+_GROWTH_HEADER = 'ruleset g\n\nrule G-1 "g"\n  topic leverage_cap\n  severity error\n  citation "c"\n'
+GROWTH = {
+    "list": lambda n: _GROWTH_HEADER + "  require x in [" + ", ".join(["1"] * n) + "]\n",
+    "map": lambda n: _GROWTH_HEADER + "  require {" + ", ".join(f"k{i}: 1" for i in range(n)) + "} == x\n",
+    "message": lambda n: _GROWTH_HEADER + '  require true\n  message "' + "{a.b} " * n + '"\n',
+}
+
+
+def growth(n: int) -> dict[str, float]:
+    """Parse time at 4n items over parse time at n items, per construct (best of three each)."""
+    from compliance.dsl.parser import parse_ruleset
+
+    def best(text: str) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            parse_ruleset(text, "growth.rules")
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    return {name: best(make(4 * n)) / best(make(n)) for name, make in GROWTH.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11)
@@ -108,6 +133,9 @@ def main() -> None:
     print(f"(b) evaluation of {rules} contract rules (esma_like + platform_default) on "
           f"{Path(args.contract).name}: median {per_contract * 1000:.2f} ms per contract "
           f"over {args.evaluations} evaluations")
+    ratios = growth(2000)
+    print("(c) parse time at 8,000 items over 2,000 items: "
+          + ", ".join(f"{name} {ratio:.1f}x" for name, ratio in ratios.items()) + " (linear: ~4x)")
     print("    targets: parse + check well under 100 ms; evaluation under 5 ms per contract")
 
 

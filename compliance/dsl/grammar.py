@@ -167,7 +167,11 @@ class Session:
             for index, splice, nones in keep:
                 if nones:
                     kept += [None] * nones
-                if splice:
+                if splice and not kept:
+                    # A repetition grows on the left (items: items "," expr): take its list over
+                    # rather than copying it, or a list of n items would cost n squared.
+                    kept = children[index]
+                elif splice:
                     kept += children[index]
                 else:
                     kept.append(children[index])
