@@ -163,6 +163,10 @@ def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int | None 
     return LoadedYaml(builder.root, builder.positions, sha256, builder.lines)
 
 
+# The first characters of null, booleans and numbers in the core schema; any other is text.
+_MAY_START_NON_TEXT = frozenset("0123456789+-.~nNtTfF")
+
+
 class ScalarError(ValueError):
     """An unquoted scalar that looks like a number but is beyond the reader's limits."""
 
@@ -185,6 +189,8 @@ def _check_number(value: str) -> None:
 def resolve_plain(value: str) -> Any:
     """The YAML 1.2 core-schema value of an unquoted scalar; :class:`ScalarError` for a number
     beyond the limits (the caller reports it at the scalar's position)."""
+    if value and value[0] not in _MAY_START_NON_TEXT:  # most scalars: keys and words
+        return value
     if _NULL_RE.match(value):
         return None
     if _BOOL_RE.match(value):
@@ -247,6 +253,10 @@ class _Builder:
     def feed(self, event: yaml.Event) -> None:
         mark = event.start_mark
         line, column = mark.line + 1, mark.column + 1
+        if type(event) is yaml.ScalarEvent:  # most events: the same steps as below, checked first
+            self._node(event, line, column)
+            self._scalar(event, line, column)
+            return
         if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
@@ -257,13 +267,7 @@ class _Builder:
             raise self.error(line, column, f"aliases (*{event.anchor}) are not allowed in "
                                            f"{self.kind} files; write the value out")
         if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if event.anchor is not None:
-                raise self.error(line, column, f"anchors (&{event.anchor}) are not allowed in "
-                                               f"{self.kind} files")
-            self.nodes += 1
-            if self.nodes > self.max_nodes:
-                raise self.error(line, column, f"more than {self.max_nodes} values in one file")
-            self.has_document = True
+            self._node(event, line, column)
         if isinstance(event, yaml.ScalarEvent):
             self._scalar(event, line, column)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -278,6 +282,16 @@ class _Builder:
             self.stack.append(_Frame(container, path))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             self.stack.pop()
+
+    def _node(self, event: yaml.NodeEvent, line: int, column: int) -> None:
+        """A value or a container starts: no anchors, and count it against the limit."""
+        if event.anchor is not None:
+            raise self.error(line, column, f"anchors (&{event.anchor}) are not allowed in "
+                                           f"{self.kind} files")
+        self.nodes += 1
+        if self.nodes > self.max_nodes:
+            raise self.error(line, column, f"more than {self.max_nodes} values in one file")
+        self.has_document = True
 
     def _scalar(self, event: yaml.ScalarEvent, line: int, column: int) -> None:
         plain = not event.style and event.implicit[0]

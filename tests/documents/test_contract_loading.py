@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.documents import yaml_loader
 from compliance.documents.contract import (
@@ -370,3 +372,17 @@ def test_schema_output_is_deterministic() -> None:
     first = render(schema_for("contract"))
     assert first == render(schema_for("contract"))
     assert first.endswith("}\n") and '\n  "$defs"' in first
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(max_size=12) | st.sampled_from(["NO", "yes", "on", "True", "false", "~", ".inf", "-.5", "0x1F",
+                                                "0o17", "+3", "null", "Null", "nan", ".NaN", "1e5"]))
+def test_plain_scalars_that_start_like_text_are_text(value: str) -> None:
+    # The reader returns a plain scalar as text at once unless its first character may begin a
+    # null, a boolean or a number; no core-schema pattern matches anything that starts otherwise.
+    from compliance.documents import yaml_loader as Y
+
+    patterns = (Y._NULL_RE, Y._BOOL_RE, Y._INT_RE, Y._OCT_RE, Y._HEX_RE, Y._FLOAT_RE, Y._SPECIAL_FLOAT_RE)
+    if value and value[0] not in Y._MAY_START_NON_TEXT:
+        assert not any(pattern.match(value) for pattern in patterns)
+        assert Y.resolve_plain(value) == value
