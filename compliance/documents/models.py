@@ -346,7 +346,7 @@ class Margin(Section):
     house_may_raise: Flag | None = _opt("Whether the firm may raise house requirements at any time.")
     short_sale_margin_ratio: PercentValue | None = _opt(
         "融券保证金比例: own margin as a share of the value of securities sold short (CN exchanges: "
-        "at least 100% from 2024-07-22).")
+        "at least 100% from 2024-07-22; Regulation T: at least 50% on top of the proceeds).")
     short_maintenance: PercentValue | None = _opt(
         "Equity as a share of the market value of securities sold short under which positions "
         "are closed (FINRA 4210: 30%).")
