@@ -46,7 +46,8 @@ class TerminalSpec:
 
 @dataclass(frozen=True)
 class Tables:
-    """What Lark computed from the grammar, as plain data.
+    """What Lark computed from the grammar, as plain data. ``terminals`` are in the order Lark's
+    scanner tries them.
 
     ``states[n]`` maps each symbol acceptable in state ``n`` to an action: a state number to shift
     to (>= 0), or ``-1 - r`` to reduce by rule ``r``. ``rules[r]`` is ``(symbol, size, callback,
@@ -214,9 +215,13 @@ def compute_tables(text: str) -> Tables:
     states = tuple({symbol: (renumber[target] if target >= 0 else target)
                     for symbol, target in sorted(actions[old].items())}
                    for old in sorted(renumber, key=renumber.__getitem__))
+    # In the order Lark's scanner tries them (lark/lexer.py, BasicLexer): priority, then the longest
+    # possible match, then the longest pattern, then the name.
+    scanning_order = sorted(lark.terminals, key=lambda t: (-t.priority, -t.pattern.max_width,
+                                                           -len(t.pattern.value), t.name))
     terminals = tuple(TerminalSpec(str(t.name), t.pattern.to_regexp(), t.priority, t.pattern.max_width,
                                    t.pattern.value if isinstance(t.pattern, PatternStr) else None)
-                      for t in lark.terminals)
+                      for t in scanning_order)
     return Tables(terminals, tuple(sorted(map(str, lark.lexer_conf.ignore))),
                   {start: renumber[state] for start, state in sorted(table.start_states.items())},
                   {start: renumber[state] for start, state in sorted(table.end_states.items())},

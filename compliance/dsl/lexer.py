@@ -72,9 +72,9 @@ class Lexer:
     _END = "_end_of_text"
 
     def __init__(self, terminals: Sequence[TerminalSpec], ignore: Collection[str], comment: str):
-        # Lark's order: higher priority first, then the longest possible match, then by name.
-        self._ordered = sorted(terminals, key=lambda t: (-t.priority, -t.max_width,
-                                                         -len(t.literal or t.regexp), t.name))
+        # ``terminals`` come in the order Lark's scanner tries them (grammar.Tables); the first
+        # that matches wins, as in Lark.
+        self._ordered = list(terminals)
         self._ignore = frozenset(ignore)
         self._comment = comment
         self._opening = frozenset(t.name for t in terminals if t.literal in ("(", "[", "{"))
