@@ -50,13 +50,13 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _ALLOWED_COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 # YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
-_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_INT_RE = re.compile(r"^[-+]?[0-9]+$")
-_OCT_RE = re.compile(r"^0o[0-7]+$")
-_HEX_RE = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_SPECIAL_FLOAT_RE = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)\Z")
+_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)\Z")
+_INT_RE = re.compile(r"^[-+]?[0-9]+\Z")
+_OCT_RE = re.compile(r"^0o[0-7]+\Z")
+_HEX_RE = re.compile(r"^0x[0-9a-fA-F]+\Z")
+_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_SPECIAL_FLOAT_RE = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z")
 # The line breaks of YAML (and of PyYAML's marks); str.splitlines() knows more (\v, \f, \x1c...),
 # which would make a mark's line point at the wrong source line.
 _YAML_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
