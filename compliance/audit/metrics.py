@@ -140,11 +140,7 @@ def exposure_in_base(snapshot: Snapshot, exposure: np.ndarray, fx: FxRates | Non
 
 
 def snapshot_currencies(snapshot: Snapshot) -> list[str]:
-    if "currency" not in snapshot.categories:
-        return [NO_CURRENCY]
-    codes, labels = snapshot.categories["currency"]
-    present = np.bincount(codes.astype(np.int64) + 1, minlength=len(labels) + 1)
-    return ([NO_CURRENCY] if present[0] else []) + [lab for k, lab in enumerate(labels) if present[k + 1]]
+    return list(snapshot.currencies)
 
 
 def protection(snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

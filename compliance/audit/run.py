@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from compliance import __version__
-from compliance.audit.fx import FxRates, load_fx_rates, require_rates
-from compliance.audit.metrics import exposure_in_base, snapshot_currencies, totals_currency
+from compliance.audit.fx import FxRates, load_fx_rates, require_rates, row_rates
+from compliance.audit.metrics import snapshot_currencies, totals_currency
 from compliance.documents.snapshot import NO_CURRENCY
 from compliance.dsl.checker import CheckedRule, Ruleset
 from compliance.dsl.units import Percent
@@ -81,21 +81,20 @@ def _amount_column(rule: CheckedRule, snapshot: Any) -> str:
     return "exposure"
 
 
-def _money_involved(snapshot: Any, amounts: np.ndarray, rows: np.ndarray, fx: FxRates | None) -> dict[str, Any]:
-    """The money of the breaching accounts: exact cents per currency, their total when the
-    snapshot has one currency or rates convert them, and the total's currency."""
-    mask = np.zeros(snapshot.n_rows, dtype=bool)
-    mask[rows] = True
-    currencies = snapshot_currencies(snapshot)
-    if len(currencies) == 1:
-        total = _money_text(_cents(amounts[rows]))
-        return {"money_involved": total, "money_currency": totals_currency(snapshot, fx)}
+def _money_involved(snapshot: Any, magnitudes: np.ndarray, codes: np.ndarray | None,
+                    fx: FxRates | None) -> dict[str, Any]:
+    """The money of the breaching accounts (``magnitudes``, their currency ``codes``): exact cents
+    per currency, their total when the snapshot has one currency or rates convert them, and the
+    total's currency."""
+    if codes is None or len(snapshot_currencies(snapshot)) == 1:
+        return {"money_involved": _money_text(_cents(magnitudes)),
+                "money_currency": totals_currency(snapshot, fx)}
+    labels = snapshot.categories["currency"][1]
     by_currency = {}
-    codes, labels = snapshot.categories["currency"]
     for code, label in [(-1, NO_CURRENCY)] + list(enumerate(labels)):
-        selected = mask & (codes == code)
+        selected = codes == code
         if selected.any():
-            by_currency[label] = _money_text(_cents(amounts[selected]))
+            by_currency[label] = _money_text(_cents(magnitudes[selected]))
     return {"money_involved": fx.convert_total(by_currency) if fx is not None else None,
             "money_currency": fx.base if fx is not None else None,
             "money_involved_by_currency": dict(sorted(by_currency.items()))}
@@ -110,10 +109,15 @@ def rule_findings(outcome: RuleOutcomes, snapshot: Any, ruleset: Ruleset, params
     failed = np.flatnonzero(outcome.outcomes == FAILED)
     column = _amount_column(rule, snapshot)
     amounts = snapshot.numeric[column]
-    involved = _money_involved(snapshot, np.abs(amounts), failed, fx)
+    # Only the breaching rows are touched: this runs once per rule over snapshots of millions.
+    magnitudes = np.abs(amounts[failed])
+    codes = snapshot.categories["currency"][0][failed] if "currency" in snapshot.categories else None
+    involved = _money_involved(snapshot, magnitudes, codes, fx)
     # Largest first, compared in the base currency when there are rates (face value otherwise).
-    compared = np.abs(exposure_in_base(snapshot, amounts, fx))
-    order = failed[np.argsort(-compared[failed], kind="stable")]
+    compared = magnitudes
+    if fx is not None and codes is not None:
+        compared = magnitudes * row_rates(fx, codes, list(snapshot.categories["currency"][1]))
+    order = failed[np.argsort(-compared, kind="stable")]
     listed = order[:max(max_findings, TOP_OFFENDERS)]
     findings: list[Finding] = []
     offenders: list[dict[str, Any]] = []

@@ -48,6 +48,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Any
 
@@ -263,6 +264,16 @@ class Snapshot:
 
     def line_of_row(self, i: int) -> int:
         return self._locator.line_of_row(i)
+
+    @cached_property
+    def currencies(self) -> tuple[str, ...]:
+        """The currencies the accounts are held in (NO_CURRENCY first when some have none); read
+        once, since every money total asks."""
+        if "currency" not in self.categories:
+            return (NO_CURRENCY,)
+        codes, labels = self.categories["currency"]
+        present = np.bincount(codes.astype(np.int64) + 1, minlength=len(labels) + 1)
+        return tuple(([NO_CURRENCY] if present[0] else []) + [lab for k, lab in enumerate(labels) if present[k + 1]])
 
     def position(self, i: int, column: str) -> Position:
         return self._locator.position(i, column)
