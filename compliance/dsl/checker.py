@@ -286,12 +286,7 @@ class Checker:
         when = clauses["when"].value if "when" in clauses else None
         if when is not None:
             self._expect_bool(when, scope, "when")
-        require = clauses["require"].value if "require" in clauses else None
-        if require is not None:
-            self._expect_bool(require, scope, "require")
-        for keyword in ("message", "fix"):
-            if keyword in clauses:
-                self._check_template(clauses[keyword].value, scope)
+        require = self._check_outcome(clauses, scope)
         subject = clauses["subject"].value if "subject" in clauses else None
         if subject is not None:
             self.infer(subject, scope)
@@ -309,6 +304,16 @@ class Checker:
             message=clauses["message"].value if "message" in clauses else None,
             fix=clauses["fix"].value if "fix" in clauses else None,
             subject=subject, ruleset=rule.ruleset, span=rule.span)
+
+    def _check_outcome(self, clauses: dict[str, ast.Clause], scope: _Scope) -> ast.Expr | None:
+        """A rule's or an exception's requirement, message and fix; the requirement, if any."""
+        require = clauses["require"].value if "require" in clauses else None
+        if require is not None:
+            self._expect_bool(require, scope, "require")
+        for keyword in ("message", "fix"):
+            if keyword in clauses:
+                self._check_template(clauses[keyword].value, scope)
+        return require
 
     def _rule_scope(self, target: str, loop_clause: ast.Clause | None) -> _Scope:
         scope = _Scope(self.param_types, self.document_types(target))
@@ -337,12 +342,7 @@ class Checker:
             self.error(exception.span, f"exception {exception.rule_id} has no 'when' clause")
             return None
         self._expect_bool(clauses["when"].value, scope, "when")
-        require = clauses["require"].value if "require" in clauses else None
-        if require is not None:
-            self._expect_bool(require, scope, "require")
-        for keyword in ("message", "fix"):
-            if keyword in clauses:
-                self._check_template(clauses[keyword].value, scope)
+        require = self._check_outcome(clauses, scope)
         if len(self.diagnostics) > problems:
             return None
         return CheckedException(
