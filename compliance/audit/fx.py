@@ -115,7 +115,8 @@ def load_fx_rates(path: str) -> FxRates:
             continue
         number = Decimal(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else None
         if number is None or not number.is_finite() or number <= 0:
-            problem(place, f"the rate of {currency} must be a positive number, got {value!r}")
+            shown = str(value) if isinstance(value, Decimal) else repr(value)  # .nan, not Decimal('NaN')
+            problem(place, f"the rate of {currency} must be a positive number, got {shown}")
             continue
         if currency == base and number != 1:
             problem(place, f"the rate of the base currency {currency} must be 1, got {value}")

@@ -142,6 +142,8 @@ def test_a_currency_without_a_rate_is_an_input_error(capsys, tmp_path: Path) -> 
     ("base: EUR\nrates: {usd: 1}\n", 2, 9, "'usd' is not a currency code such as USD"),
     ("base: EUR\nrates:\n  USD: -1\n", 3, 3, "the rate of USD must be a positive number, got -1"),
     ("base: EUR\nrates:\n  USD: lots\n", 3, 3, "the rate of USD must be a positive number, got 'lots'"),
+    ("base: EUR\nrates:\n  USD: .nan\n", 3, 3, "the rate of USD must be a positive number, got NaN"),
+    ("base: EUR\nrates:\n  USD: 0.0\n", 3, 3, "the rate of USD must be a positive number, got 0.0"),
     ("base: EUR\nrates:\n  USD: 1\n  EUR: 2\n", 4, 3, "the rate of the base currency EUR must be 1, got 2"),
     ("base: EUR\nrate: {USD: 1}\n", 2, 1, "unknown key 'rate' in a rates file; expected base, as_of, rates"),
     ("base: EUR\nrates: {}\n", 2, 1, "'rates' must map currency codes"),
