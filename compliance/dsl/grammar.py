@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import partial
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
 
@@ -26,7 +25,9 @@ OPTIONS: dict[str, Any] = dict(parser="lalr", lexer="basic", start=["start", "ex
 
 
 def grammar_text() -> str:
-    return files("compliance.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    # The grammar ships beside this module (package data); reading it by path spares every start
+    # the ~7 ms import of importlib.resources.
+    return Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
 
 
 def grammar_digest(text: str) -> str:
