@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from compliance import __version__
+from compliance import DISTRIBUTION, __version__
 from compliance.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -40,7 +40,7 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """The argument parser. Only the chosen command's module is imported (start-up time)."""
     parser = _Parser(prog="compliance", description="Check leveraged-trading contracts and account "
                      "snapshots against regulatory and house rules.")
-    parser.add_argument("--version", action="version", version=f"compliance {__version__}")
+    parser.add_argument("--version", action="version", version=f"compliance {__version__} ({DISTRIBUTION})")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, help_text) in COMMANDS.items():

@@ -371,7 +371,7 @@ def _module(*argv: str) -> subprocess.CompletedProcess[str]:
 
 def test_python_dash_m_version_and_help() -> None:
     done = _module("--version")
-    assert (done.returncode, done.stdout) == (0, f"compliance {__version__}\n")
+    assert (done.returncode, done.stdout) == (0, f"compliance {__version__} (leverage-compliance)\n")
     done = _module("--help")
     assert done.returncode == 0
     assert done.stdout.startswith("usage: compliance ")
@@ -386,7 +386,7 @@ def test_main_module_exits_with_the_cli_code(monkeypatch: pytest.MonkeyPatch,
     with pytest.raises(SystemExit) as done:
         runpy.run_module("compliance", run_name="__main__")
     assert done.value.code == 0
-    assert capsys.readouterr().out == f"compliance {__version__}\n"
+    assert capsys.readouterr().out == f"compliance {__version__} (leverage-compliance)\n"
     monkeypatch.setattr(sys, "argv", ["compliance", "schema", "nothing"])
     with pytest.raises(SystemExit) as done:
         runpy.run_module("compliance", run_name="__main__")

@@ -9,8 +9,8 @@ from compliance.findings import Finding, InputInfo, Report, RuleInfo, RuleRun, R
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GOLDEN_DIR = REPO_ROOT / "tests" / "golden"
-# The official schema lives beside the repository, never inside it.
-SARIF_SCHEMA_PATH = REPO_ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# The official schema, kept unmodified in the repository (source and licence: tests/schemas/README.md).
+SARIF_SCHEMA_PATH = REPO_ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"
 
 ACME = "contracts/acme-retail.yaml"
 CLEAN = "contracts/beta-professional.yaml"
