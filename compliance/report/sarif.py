@@ -124,21 +124,29 @@ def _unique(findings: Sequence[Finding]) -> list[Finding]:
     return kept
 
 
-def _result(finding: Finding, index: dict[str, int], artifacts: dict[str, int],
-            base_dir: str | os.PathLike[str] | None) -> dict[str, Any]:
-    rule_index = index.get(finding.rule_id, 0)
-    uri, inside = artifact_uri(finding.path, base_dir)
+def _physical_location(path: str, line: int | None, column: int | None,
+                       base_dir: str | os.PathLike[str] | None,
+                       artifacts: dict[str, int] | None = None) -> tuple[str, dict[str, Any]]:
+    """(the artifact URI, a SARIF physicalLocation) for a place in an input file."""
+    uri, inside = artifact_uri(path, base_dir)
     artifact: dict[str, Any] = {"uri": uri}
     if inside:
         artifact["uriBaseId"] = SRCROOT
-    if uri in artifacts:
+    if artifacts is not None and uri in artifacts:
         artifact["index"] = artifacts[uri]
     physical: dict[str, Any] = {"artifactLocation": artifact}
-    if finding.line is not None:
-        region: dict[str, Any] = {"startLine": finding.line}
-        if finding.column is not None:
-            region["startColumn"] = finding.column
+    if line is not None:
+        region: dict[str, Any] = {"startLine": line}
+        if column is not None:
+            region["startColumn"] = column
         physical["region"] = region
+    return uri, physical
+
+
+def _result(finding: Finding, index: dict[str, int], artifacts: dict[str, int],
+            base_dir: str | os.PathLike[str] | None) -> dict[str, Any]:
+    rule_index = index.get(finding.rule_id, 0)
+    uri, physical = _physical_location(finding.path, finding.line, finding.column, base_dir, artifacts)
     text = finding.message
     if finding.fix:
         text += f" (fix: {finding.fix})"
@@ -220,16 +228,7 @@ def render_failed_run(diagnostics: Sequence[Diagnostic], tool_version: str, *,
     code scanning shows why the analysis failed instead of an upload error."""
     notifications = []
     for diagnostic in diagnostics:
-        uri, inside = artifact_uri(diagnostic.path, base_dir)
-        artifact: dict[str, Any] = {"uri": uri}
-        if inside:
-            artifact["uriBaseId"] = SRCROOT
-        physical: dict[str, Any] = {"artifactLocation": artifact}
-        if diagnostic.line is not None:
-            region: dict[str, Any] = {"startLine": diagnostic.line}
-            if diagnostic.column is not None:
-                region["startColumn"] = diagnostic.column
-            physical["region"] = region
+        _uri, physical = _physical_location(diagnostic.path, diagnostic.line, diagnostic.column, base_dir)
         notifications.append({"level": "error", "message": {"text": diagnostic.message},
                               "locations": [{"physicalLocation": physical}],
                               "descriptor": {"id": "INPUT-ERROR"}})
