@@ -144,3 +144,12 @@ def _status(out: str, hook_name: str) -> str:
     """pre-commit's verdict on one hook: the word after its dotted status line."""
     line = next(line for line in out.splitlines() if line.startswith(hook_name))
     return line.rstrip(".").rsplit(".", 1)[-1].strip()
+
+
+def test_the_documented_rev_exists_and_carries_these_hooks() -> None:
+    import re
+
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    [rev] = re.findall(r"^\s+rev: ([0-9a-f]{40})\b", text, re.M)
+    hooks_then = _git(ROOT, "show", f"{rev}:.pre-commit-hooks.yaml")
+    assert hooks_then == (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8").strip()
