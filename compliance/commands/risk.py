@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from compliance import vocabulary
 from compliance.errors import InputError
 
 # Which close-out rule a contract's product type follows (domain.md §1.5, §3.2, §4.2).
-_CFD_PRODUCTS = {"cfd", "spread_bet", "rolling_spot_fx"}
+_CFD_PRODUCTS = set(vocabulary.CFD_LIKE_PRODUCTS)
 _RULE_LABELS = {
     "maintenance": "maintenance (equity / position value)",
     "close_out": "close-out level (equity / initial margin)",

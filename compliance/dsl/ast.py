@@ -171,10 +171,44 @@ class ForEach:
 
 @dataclass(frozen=True, eq=False)
 class Clause:
-    """One keyword clause of a rule or exception, as written (kept for checking and formatting)."""
+    """One keyword clause of a rule, exception, section or assumption, as written (kept for
+    checking and formatting)."""
 
     keyword: str
-    value: Any                   # str for topic/severity/applies_to/citation; Expr; Template; ForEach
+    # str for topic/severity/applies_to/source/confidence; Expr; Template; ForEach;
+    # citation: DatedCitation tuple; silence: Silence; set: SetDefault
+    value: Any
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class DatedCitation:
+    """One provision a rule cites, and the date from which it is the one in force (None: from
+    the beginning)."""
+
+    text: str
+    effective: _dt.date | None
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Silence:
+    """What a rule does when the document does not state what its requirement reads:
+    ``severity`` is error, warning or info for a ``not_stated`` finding, or "breach" when the
+    silence is itself the breach (``failed``); ``reason`` says what the rule needs and why."""
+
+    severity: str
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class SetDefault:
+    """``set FIELD = VALUE`` of an assumption: the value a document is read with when it does not
+    state FIELD."""
+
+    target: Expr
+    value: Expr
     span: Span
 
 
@@ -201,7 +235,38 @@ class Rule:
 @dataclass(frozen=True, eq=False)
 class Exception_:
     rule_id: str
-    base_id: str
+    base_id: str                 # the rule it qualifies; "" when it qualifies a section
+    title: str
+    clauses: tuple[Clause, ...]
+    span: Span
+    ruleset: str = ""
+    section: str = ""            # the section whose every rule it qualifies (a label, as in Catala)
+
+    clause = Rule.clause
+    value = Rule.value
+
+
+@dataclass(frozen=True, eq=False)
+class Section:
+    """A heading that states once what the rules after it share: the document kind they apply
+    to and the condition under which they apply (the ruleset's scope), up to the next section."""
+
+    name: str
+    title: str
+    clauses: tuple[Clause, ...]
+    span: Span
+    ruleset: str = ""
+
+    clause = Rule.clause
+    value = Rule.value
+
+
+@dataclass(frozen=True, eq=False)
+class Assumption:
+    """What a document is taken to state when it is silent on a field that decides which rules
+    apply (its product type): evaluated under the declared default, and reported as not stated."""
+
+    rule_id: str
     title: str
     clauses: tuple[Clause, ...]
     span: Span
@@ -243,7 +308,7 @@ class Comment:
     column: int
 
 
-Item = Union[Param, Rule, Exception_, Disable, TestCase]
+Item = Union[Param, Section, Assumption, Rule, Exception_, Disable, TestCase]
 
 
 @dataclass(frozen=True, eq=False)

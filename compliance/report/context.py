@@ -55,6 +55,7 @@ def _finding_view(finding: Finding, title: str) -> dict[str, Any]:
         "message": finding.message, "citation": finding.citation, "fix": finding.fix,
         "waived": finding.waived, "waiver_reason": finding.waiver_reason,
         "document_id": finding.document_id, "ruleset": finding.ruleset,
+        "outcome": finding.outcome, "not_stated": finding.outcome == "not_stated",
     }
 
 

@@ -153,13 +153,15 @@ def _result(finding: Finding, index: dict[str, int], artifacts: dict[str, int],
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
+        # SARIF's "review": a human must look (the document is silent); GitHub shows both kinds.
+        "kind": "review" if finding.outcome == "not_stated" else "fail",
         "level": _LEVELS[finding.severity],
         "message": {"text": text},
         "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {"complianceFinding/v1": _fingerprint(finding.rule_id, uri,
                                                                      finding.subject)},
         "properties": {"topic": finding.topic, "subject": finding.subject,
-                       "citation": finding.citation, "fix": finding.fix},
+                       "citation": finding.citation, "fix": finding.fix, "outcome": finding.outcome},
     }
     if finding.subject:
         result["locations"][0]["logicalLocations"] = [
