@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         from compliance.lsp.server import build_server
     except ModuleNotFoundError as error:
-        if error.name not in ("pygls", "lsprotocol"):
+        if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
         raise InputError.at("compliance lsp", None, None, "the language server needs pygls: "
                             "pip install 'leverage-compliance[lsp]'") from None

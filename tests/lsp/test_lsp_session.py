@@ -176,3 +176,15 @@ def test_formatting_quick_fixes_and_the_test_lens_over_the_wire(tmp_path: Path) 
         assert refused is None
 
     run(scenario, tmp_path)
+
+
+def test_without_pygls_the_command_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from compliance.cli import main
+
+    monkeypatch.delitem(sys.modules, "compliance.lsp.server", raising=False)
+    for name in [name for name in sys.modules if name.split(".")[0] == "pygls"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["lsp"]) == 2
+    assert capsys.readouterr().err == ("compliance lsp: error: the language server needs pygls: "
+                                       "pip install 'leverage-compliance[lsp]'\n")
