@@ -6,6 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from compliance.catalogue import text as as_text
 from compliance.dsl import ast
 from compliance.dsl.formatter import format_expression
 from compliance.lsp import context
@@ -41,22 +42,6 @@ def clause_text(node: Any, keyword: str) -> str:
     """A clause's value as text ('' when absent): a string, a list of strings or a literal."""
     found = node.value(keyword) if hasattr(node, "value") else None
     return as_text(found)
-
-
-def as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)):
-        return "; ".join(as_text(item) for item in value if as_text(item))
-    if isinstance(value, ast.Literal):
-        return str(value.value)
-    if isinstance(value, ast.Template):
-        return value.text
-    if isinstance(value, ast.EXPRESSIONS):
-        return format_expression(value)
-    return str(value)
 
 
 def rule_markdown(analysis: Analysis, rule_id: str) -> str | None:
