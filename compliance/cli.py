@@ -24,6 +24,7 @@ COMMANDS = {
     "rules": ("rules", "list, show, test and format rulesets"),
     "schema": ("schema", "print the JSON Schema of contracts, snapshots or findings"),
     "risk": ("risk", "liquidation, return and Monte Carlo figures for a contract or given terms"),
+    "lsp": ("lsp", "the language server for .rules files, on standard input and output"),
 }
 
 
