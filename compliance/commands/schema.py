@@ -79,6 +79,11 @@ def snapshot_schema() -> dict[str, Any]:
             "product_type": {"enum": list(vocabulary.PRODUCT_TYPES),
                              "description": "Product the account trades."},
             "largest_position": _number_or_text("Notional of the largest single position."),
+            "cash": _number_or_text("Cash held in the (credit) account."),
+            "securities_value": _number_or_text("Market value of the securities in the (credit) "
+                                                "account."),
+            "liabilities": _number_or_text("What the client owes: amounts financed, securities "
+                                           "lent at current prices, accrued interest and fees."),
         },
     }
 

@@ -65,12 +65,13 @@ from compliance.errors import Diagnostic, InputError
 
 REQUIRED_COLUMNS = ("account_id", "client_category", "balance", "equity", "margin_used", "exposure")
 OPTIONAL_COLUMNS = ("currency", "negative_balance_protection", "instrument_class", "positions_count",
-                    "product_type", "largest_position")
+                    "product_type", "largest_position", "cash", "securities_value", "liabilities")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
-MONEY_COLUMNS = ("balance", "equity", "margin_used", "exposure", "largest_position")
-# Amounts that cannot be negative: required margin and notionals.
-NON_NEGATIVE_COLUMNS = ("margin_used", "exposure", "largest_position")
+MONEY_COLUMNS = ("balance", "equity", "margin_used", "exposure", "largest_position", "cash",
+                 "securities_value", "liabilities")
+# Amounts that cannot be negative: required margin, notionals, assets held and amounts owed.
+NON_NEGATIVE_COLUMNS = ("margin_used", "exposure", "largest_position", "securities_value", "liabilities")
 COUNT_COLUMNS = ("positions_count",)
 FLAG_COLUMNS = ("negative_balance_protection",)
 # Categorical columns with a closed vocabulary; codes index these tuples, so code 0 is always

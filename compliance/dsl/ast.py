@@ -124,6 +124,37 @@ Expr = Union[Literal, Name, Attr, Index, Negate, Arith, Compare, BoolOp, Not, Ex
 EXPRESSIONS: tuple[type, ...] = typing.get_args(Expr)
 
 
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The sub-expressions of an expression, in source order: the one definition of the tree's
+    shape that every walker (checker, evaluators, formatter, analysis) uses."""
+    if isinstance(node, (Attr, Negate, Not, Exists)):
+        return (node.target if isinstance(node, (Attr, Exists)) else node.operand,)
+    if isinstance(node, Index):
+        return (node.target, node.index)
+    if isinstance(node, (Arith, Compare, BoolOp)):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Quantifier):
+        return (node.collection, node.body)
+    if isinstance(node, ListExpr):
+        return node.items
+    if isinstance(node, MapExpr):
+        return tuple(value for _key, value in node.entries)
+    return ()
+
+
+def walk(node: Expr) -> list[Expr]:
+    """Every expression node below ``node``, itself first (depth first, no recursion)."""
+    found: list[Expr] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(reversed(children(current)))
+    return found
+
+
 def dispatch_table(owner: type, prefix: str) -> dict[type, Any]:
     """``{expression class: owner.<prefix><class name in lower case>}`` for the classes ``owner``
     has such a method for: the checker and evaluators look their method up here, once per class."""

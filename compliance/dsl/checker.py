@@ -541,7 +541,10 @@ class Checker:
         problems = len(self.diagnostics)
         clauses = self._clauses(exception, EXCEPTION_CLAUSES, "exception")
         base_clauses = {c.keyword: c for c in base.clauses}
-        target = base_clauses["applies_to"].value if "applies_to" in base_clauses else "contract"
+        section = self.sections.get(self.rule_sections.get(base.rule_id, ""))
+        section_target = next((c.value for c in section.clauses if c.keyword == "applies_to"), "contract") \
+            if section is not None else "contract"
+        target = base_clauses["applies_to"].value if "applies_to" in base_clauses else section_target
         scope = self._rule_scope(target if target in TARGETS else "contract", base_clauses.get("for_each"))
         if "when" not in clauses:
             self.error(exception.span, f"exception {exception.rule_id} has no 'when' clause")
@@ -565,7 +568,7 @@ class Checker:
         for keyword in ("when", "require"):
             if keyword not in clauses:
                 continue
-            for node in _walk(clauses[keyword].value):
+            for node in ast.walk(clauses[keyword].value):
                 if isinstance(node, ast.Call) and node.name in REGISTRY and not REGISTRY[node.name].vectorisable:
                     self.error(node.span, f"{node.name}() cannot be used in an account rule "
                                "(account rules run column-wise over whole snapshots)")
@@ -954,20 +957,6 @@ def _path_text(expr: ast.Expr) -> str:
     if isinstance(expr, ast.Index):
         return f"{_path_text(expr.target)}[...]"
     return "(expression)"
-
-
-def _walk(expr: Any) -> list[Any]:
-    """Every expression node below ``expr``, itself included."""
-    found = [expr]
-    for name in ("target", "index", "operand", "left", "right", "collection", "body"):
-        child = getattr(expr, name, None)
-        if child is not None and not isinstance(child, (str, bool)):
-            found.extend(_walk(child))
-    for child in getattr(expr, "args", ()) or getattr(expr, "items", ()):
-        found.extend(_walk(child))
-    for _key, child in getattr(expr, "entries", ()):
-        found.extend(_walk(child))
-    return found
 
 
 def _override(parent: ast.Rule, child: ast.Rule) -> ast.Rule:

@@ -484,10 +484,13 @@ def _not_stated(rule: CheckedRule, evaluator: Evaluator, label: str, env: Mappin
     subject = label or (render_path(decisive) if decisive else "")
     position = evaluator.document.position_of(decisive) if decisive else evaluator.document.position_of(())
     reason = rule.silence_reason or rule.title
+    unset = [name for name in _names(requirement) if evaluator.params.get(name, None) is MISSING]
     if absent:
         stated = f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not stated"
-    else:  # a parameter without a value on the run's date: the document is not at fault
-        stated = f"{evaluator.source(requirement)} cannot be decided on {evaluator.as_of.isoformat()}"
+    elif unset:  # a parameter without a value on the run's date: the document is not at fault
+        stated = f"{evaluator.source(requirement)} cannot be decided on {evaluator.as_of.isoformat()} ({', '.join(unset)} has no value then)"
+    else:  # the fields are there, but their text does not say what the rule looks for
+        stated = "the document's text does not state it"
     message = f"{stated}: {reason}"
     shown_fix = render_template(fix, evaluator, env) if fix else (f"state {' and '.join(absent)}" if absent else "")
     if rule.silence == "breach":
@@ -495,6 +498,11 @@ def _not_stated(rule: CheckedRule, evaluator: Evaluator, label: str, env: Mappin
                       fix=shown_fix, position=position, exception_id=_id(exception))
     return Result(rule, "not_stated", subject, stated, message=message, fix=shown_fix,
                   position=position, exception_id=_id(exception), severity=rule.silence)
+
+
+def _names(expr: ast.Expr) -> list[str]:
+    """The plain names an expression reads (parameters among them), in order, without repeats."""
+    return list(dict.fromkeys(node.name for node in ast.walk(expr) if isinstance(node, ast.Name)))
 
 
 def _id(exception: CheckedException | None) -> str:
