@@ -88,17 +88,18 @@ def _model(document: SymbolicDocument, constraints: list[Any]) -> Any | None:
             kept.append(goal)
         else:
             solver.check(*kept)
-    for goal in _small_values(document, solver.model()):
-        if solver.check(*kept, goal) == z3.sat:
-            kept.append(goal)
+    for choices in _small_values(document, solver.model()):
+        for goal in choices:
+            if solver.check(*kept, goal) == z3.sat:
+                kept.append(goal)
+                break
     if solver.check(*kept) != z3.sat:   # pragma: no cover - kept is satisfiable by construction
         return None
     return solver.model()
 
 
-def _small_values(document: SymbolicDocument, model: Any) -> list[Any]:
-    """Goals that pull each stated number towards a round value near zero: 0, then 1, 10, 100
-    of its unit, and otherwise the largest power of ten below it."""
+def _small_values(document: SymbolicDocument, model: Any) -> list[list[Any]]:
+    """Per stated number, goals tried in turn: 0, 1, 10, 100 of its unit, -1, else at most 1000."""
     goals = []
     for _path, (node, sym) in document.leaves.items():
         if node.kind not in ("number", "percent", "leverage", "money"):
@@ -107,8 +108,7 @@ def _small_values(document: SymbolicDocument, model: Any) -> list[Any]:
             continue
         unit = z3.RealVal("0.01") if node.kind == "percent" else z3.RealVal(1)
         magnitude = z3.If(sym.value >= 0, sym.value, -sym.value)
-        goals.append(z3.Or([sym.value == unit * k for k in (0, 1, -1, 10, 100)] +
-                           [magnitude <= unit * 1000]))
+        goals.append([sym.value == unit * k for k in (0, 1, 10, 100, -1)] + [magnitude <= unit * 1000])
     return goals
 
 
