@@ -40,6 +40,7 @@ class SymbolicDocument:
         self.leaves: dict[Path, tuple[Field, Sym]] = {}
         self.members: dict[tuple[Path, str], Any] = {}
         self.lengths: dict[Path, Any] = {}
+        self.fresh = 0                                     # counter for helper variables
         self.text_lengths: dict[Path, Any] = {}
         self.texts: dict[tuple[Path, str], Any] = {}       # (text field, phrase) -> contains it
         self.patterns: dict[tuple[Path, str], Any] = {}    # (text field, pattern) -> matches it

@@ -190,7 +190,23 @@ class Encoder:
         if isinstance(left, Const) and isinstance(right, Const):
             from compliance.evaluate.values import compare_op
             return self._lift(compare_op(expr.op, left.value, right.value))
-        return compare(expr.op, self._as_sym(left), self._as_sym(right))
+        left, right = self._as_sym(left), self._as_sym(right)
+        if left.kind == right.kind == "leverage" and (left.margin is None) != (right.margin is None):
+            left, right = self._in_margin(left), self._in_margin(right)
+        return compare(expr.op, left, right)
+
+    def _in_margin(self, sym: Sym) -> Sym:
+        """A leverage ratio as the margin units.margin_for_leverage rounds it to (half-up to
+        0.01 percentage point): k with (k - 1/2)·L <= 10000 < (k + 1/2)·L, margin k/10000."""
+        if sym.margin is not None or sym.const is not None:
+            return sym
+        self.document.fresh += 1
+        k = z3.Int(f"margin {self.document.fresh} in basis points")
+        half = z3.RealVal("0.5")
+        self.document.constraints.append(z3.Implies(sym.value > 0, z3.And(
+            (z3.ToReal(k) - half) * sym.value <= 10000, 10000 < (z3.ToReal(k) + half) * sym.value)))
+        return Sym(sym.kind, sym.present, sym.value, z3.Or(sym.err, z3.And(sym.present, sym.value <= 0)),
+                   margin=z3.ToReal(k) / 10000, path=sym.path)
 
     def _as_sym(self, value: Value) -> Sym:
         if isinstance(value, Node):
