@@ -21,7 +21,8 @@ COMMANDS = {
     "check": ("check", "review contract files against rulesets"),
     "audit": ("audit", "audit an account snapshot against the account rules of a ruleset"),
     "disclose": ("disclose", "write the risk-disclosure statement computed from a contract"),
-    "rules": ("rules", "list, show, test and format rulesets"),
+    "rules": ("rules", "list, show, test, format and analyse rulesets"),
+    "impact": ("impact", "which contracts and accounts change verdict when the rules change"),
     "schema": ("schema", "print the JSON Schema of contracts, snapshots or findings"),
     "risk": ("risk", "liquidation, return and Monte Carlo figures for a contract or given terms"),
 }

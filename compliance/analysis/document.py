@@ -159,6 +159,8 @@ class SymbolicDocument:
         variable = z3.Int("currency")
         spare = next(c for c in SPARE_CURRENCIES if c not in named)
         choices = [*named, spare] + ([NO_CURRENCY] if self.target == "account" else [])
+        if "EUR" in choices:   # the most readable first
+            choices.insert(0, choices.pop(choices.index("EUR")))
         self.currency_choices = tuple(dict.fromkeys(choices))
         self.constraints.append(z3.Or([variable == self.strings.code(c) for c in self.currency_choices]))
         return variable
@@ -187,7 +189,9 @@ class SymbolicDocument:
 
     # ---- witnesses ------------------------------------------------------------------------------
     def soft_goals(self) -> Iterator[Any]:
-        """Each field that could be left out: a readable witness states as few as it can."""
+        """Each field that could be left out: a readable witness states as few as it can (and
+        its money is in the first currency the rules name, or EUR)."""
+        yield self._currency == self.strings.code(self.currency_choices[0])
         for path, variable in sorted(self.presence.items(), key=lambda item: len(item[0])):
             if path and not z3.is_true(variable) and not any(variable.eq(self.presence[path[:n]])
                                                              for n in range(len(path))):
