@@ -113,12 +113,34 @@ def _decide(solver: Any, premises: Mapping[str, Any], encoded: EncodedRule,
     goals += [e.outcomes.passes(silence_passes) for e in house_encoded.values()]
     found = search(document, goals, as_of, confirms, target)
     if found is None:
-        return Verdict(**base, verdict=UNDECIDED,
-                       reason="a counterexample exists in the encoding, but none the evaluator "
-                              "confirms was found (it may need text the analysis cannot write)")
+        return _partial(document, goals, as_of, target, house, reg, encoded, house_encoded, ok, base)
     return Verdict(**base, verdict=NOT_IMPLIED, witness=found,
                    house_outcomes=verdicts(house, found.document, as_of),
                    reg_outcome=verdicts(reg, found.document, as_of, [encoded.rule])[encoded.rule.rule_id])
+
+
+def _partial(document: Any, goals: list[Any], as_of: _dt.date, target: str, house: Ruleset,
+             reg: Ruleset, encoded: EncodedRule, house_encoded: Mapping[str, EncodedRule],
+             ok: tuple[str, ...], base: dict[str, str]) -> Verdict:
+    """No confirmed witness: look for one that passes the analysed house rules, and say which
+    house rules outside the fragment it fails (the question stays open for those)."""
+    def confirms(candidate: Any) -> bool:
+        house_found = verdicts(house, candidate, as_of)
+        reg_found = verdicts(reg, candidate, as_of, [encoded.rule])
+        return all(house_found[r] in ok for r in house_encoded) and \
+            reg_found[encoded.rule.rule_id] not in ok
+
+    found = search(document, goals, as_of, confirms, target)
+    if found is None:
+        return Verdict(**base, verdict=UNDECIDED,
+                       reason="a counterexample exists in the encoding, but none the evaluator "
+                              "confirms was found (it may need text the analysis cannot write)")
+    outcomes = verdicts(house, found.document, as_of)
+    failing = sorted(r for r, v in outcomes.items() if v not in ok)
+    return Verdict(**base, verdict=UNDECIDED, witness=found, house_outcomes=outcomes,
+                   reg_outcome=verdicts(reg, found.document, as_of, [encoded.rule])[encoded.rule.rule_id],
+                   reason="the witness passes every analysed house rule but fails "
+                          f"{', '.join(failing)}, outside the fragment")
 
 
 def _minimal_core(solver: Any, goal: Any, core: Sequence[Any]) -> list[Any]:

@@ -46,7 +46,8 @@ def dominance_text(result: Dominance, explanations: Mapping[str, list[str]]) -> 
     for verdict in result.verdicts:
         out.append(_verdict_line(verdict, house))
         if verdict.witness is not None:
-            out.append(f"  witness: passes every rule of {house}, and {verdict.rule_id} is "
+            scope = "every rule" if verdict.verdict == NOT_IMPLIED else "every analysed rule"
+            out.append(f"  witness: passes {scope} of {house}, and {verdict.rule_id} is "
                        f"{verdict.reg_outcome}:")
             out += ["    " + line for line in to_yaml(verdict.witness.data, result.target).splitlines()]
             out += ["  " + line for line in explanations.get(verdict.rule_id, [])]
