@@ -20,7 +20,7 @@ from typing import Any
 import z3
 
 from compliance.analysis.schema import Field, child, schema
-from compliance.analysis.symbolic import FALSE, TRUE, Strings, Sym, Unsupported
+from compliance.analysis.symbolic import TRUE, Strings, Sym, Unsupported
 from compliance.dsl.units import Duration, Leverage, Money, Percent
 
 Path = tuple[str, ...]

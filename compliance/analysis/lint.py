@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import z3
@@ -182,7 +181,3 @@ def _allowed(ruleset: Ruleset) -> set[tuple[str, int, str]]:
             for below in range(number + 1, min(number + 4, len(lines) + 1)):
                 allowed.add((path, below, match.group(1)))
     return allowed
-
-
-def exit_code(findings: Sequence[LintFinding]) -> int:
-    return 1 if findings else 0
