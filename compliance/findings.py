@@ -70,6 +70,9 @@ class RuleInfo:
     citation: str
     fix: str = ""           # the fix hint as written (may contain {placeholders})
     description: str = ""   # the requirement in words, or the rule's source text
+    condition: str = ""     # when the rule applies (its `when`, as written), "" for always
+    requirement: str = ""   # what it requires (its `require`, as written)
+    scope: str = ""         # what it is evaluated on: "each class, offered in leverage", ""
 
 
 @dataclass(frozen=True)

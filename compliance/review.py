@@ -82,9 +82,18 @@ def rule_info(rule: CheckedRule, ruleset: Ruleset) -> RuleInfo:
     if source is not None:
         lines = source.split("\n")[rule.span.line - 1:rule.span.end_line or rule.span.line]
         description = "\n".join(lines).strip()
+    from compliance.dsl.formatter import format_expression
+
+    loop = rule.for_each
+    scope = ""
+    if loop is not None:
+        names = loop.key_var if loop.value_var is None else f"{loop.key_var}, {loop.value_var}"
+        scope = f"each {names} in {format_expression(loop.collection)}"
     return RuleInfo(rule_id=rule.rule_id, ruleset=ruleset.name, title=rule.title, topic=rule.topic,
                     severity=rule.severity, citation=rule.citation,  # type: ignore[arg-type]
-                    fix=rule.fix.text if rule.fix else "", description=description)
+                    fix=rule.fix.text if rule.fix else "", description=description,
+                    condition=format_expression(rule.when) if rule.when is not None else "",
+                    requirement=format_expression(rule.require), scope=scope)
 
 
 def ruleset_info(ruleset: Ruleset) -> RulesetInfo:

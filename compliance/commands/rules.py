@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="with --coverage: exit 1 below N percent")
 
     fmt = actions.add_parser("fmt", help="rewrite ruleset files in the canonical layout")
-    fmt.add_argument("files", nargs="*", metavar="FILES", help="default: the built-in ruleset files")
+    fmt.add_argument("files", nargs="*", metavar="PATHS",
+                     help="ruleset files, or folders searched for *.rules (default: the built-in ruleset files)")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 listing files that would change")
     fmt.add_argument("--diff", action="store_true", help="change nothing; print a unified diff")
 
@@ -68,19 +69,27 @@ def run(args: argparse.Namespace) -> int:
 
 # ---- loading ------------------------------------------------------------------------------------
 
-def _specs(given: Sequence[str] | None, paths: Sequence[str] = ()) -> list[str]:
-    from compliance.dsl.loader import EXTENSION, builtin_names
+def _ruleset_files(paths: Sequence[str]) -> list[str]:
+    """Files as given; folders searched recursively for ruleset files (``rules test`` and ``fmt``)."""
+    from compliance.dsl.loader import EXTENSION
 
-    specs = list(given or [])
+    files: list[str] = []
     for path in paths:
         folder = Path(path)
         if folder.is_dir():
             found = sorted(str(p) for p in folder.rglob(f"*{EXTENSION}"))
             if not found:
                 raise InputError.at(path, None, None, f"no {EXTENSION} files in this folder")
-            specs += found
+            files += found
         else:
-            specs.append(path)
+            files.append(path)
+    return files
+
+
+def _specs(given: Sequence[str] | None, paths: Sequence[str] = ()) -> list[str]:
+    from compliance.dsl.loader import builtin_names
+
+    specs = list(given or []) + _ruleset_files(paths)
     if not specs and not given and not paths:
         specs = builtin_names()
         if not specs:
@@ -280,7 +289,7 @@ def _fmt(args: argparse.Namespace) -> int:
     from compliance.dsl.parser import parse_ruleset
     from compliance.report.output import write_atomic
 
-    files = list(args.files) or sorted(str(p) for p in builtin_dir().glob(f"*{EXTENSION}"))
+    files = _ruleset_files(args.files) or sorted(str(p) for p in builtin_dir().glob(f"*{EXTENSION}"))
     changed: list[str] = []
     problems = []
     for name in files:
