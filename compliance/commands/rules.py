@@ -44,6 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="ruleset files, or folders searched for *.rules")
     test.add_argument("--ruleset", action="append", metavar="NAME|FILE", help=ruleset_help)
     test.add_argument("--format", default="text", choices=["text", "json"])
+    test.add_argument("--coverage", action="store_true",
+                      help="per rule, which outcomes and exceptions the tests reach")
+    test.add_argument("--min-coverage", type=float, metavar="N",
+                      help="with --coverage: exit 1 below N percent")
 
     fmt = actions.add_parser("fmt", help="rewrite ruleset files in the canonical layout")
     fmt.add_argument("files", nargs="*", metavar="PATHS",
@@ -51,8 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 listing files that would change")
     fmt.add_argument("--diff", action="store_true", help="change nothing; print a unified diff")
 
+    from compliance.commands import analyse
+    analyse.add_actions(actions, ruleset_help)
+
 
 def run(args: argparse.Namespace) -> int:
+    from compliance.commands import analyse
+    if args.action in analyse.ACTIONS or args.action == "test" and (args.coverage or args.min_coverage):
+        return analyse.run(args)
     handler = {"list": _list, "show": _show, "test": _test, "fmt": _fmt}[args.action]
     return handler(args)
 
