@@ -1,5 +1,5 @@
 """The built-in rulesets: their in-file tests, one broken contract per contract rule, the templates
-that declare them, and the boundary cases the domain notes call out (domain.md 1.4 and 1.5).
+that declare them, and the boundary cases the sources call out (docs/sources.md, EU and 1.5).
 
 Each fixture in tests/fixtures/broken/ is named after the rule it breaks and says in its header
 which topic the finding has and where it points:  ``# expect: ESMA-LEV-1 leverage_cap 15:3``.

@@ -136,7 +136,7 @@ def leverage_of(first: Any, second: Any = None) -> Any:
         return Leverage(first.amount / second.amount)
 
 
-# ---- liquidation maths (domain.md section 6; the numbers live in compliance.risk) -----------------
+# ---- liquidation maths (docs/sources.md, formulas; the numbers live in compliance.risk) -----------------
 
 @builtin("liquidation_drop", "liquidation_drop(leverage, maintenance) -> percent",
          "How far the price can fall before a margin loan at this leverage reaches its maintenance "

@@ -1,7 +1,7 @@
 """Run-time values and builtins: exact unit arithmetic and comparison, and every builtin's
 signature check and scalar implementation, as tables of domain cases.
 
-Expected figures are worked out by hand from the formulas of domain.md section 6 (and the
+Expected figures are worked out by hand from the formulas of docs/sources.md, formulas (and the
 docstrings of ``compliance.risk``), not copied from the implementation.
 """
 from __future__ import annotations
