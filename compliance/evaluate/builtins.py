@@ -146,7 +146,22 @@ def liquidation_drop(leverage: Any, maintenance: Any) -> Any:
     if _missing(leverage, maintenance):
         return MISSING
     from compliance.risk.liquidation import liquidation_drop as exact
-    return Percent(exact(_times(leverage), _share(maintenance)))
+    return _drop(exact, leverage, maintenance)
+
+
+def _drop(formula: Callable[[Decimal, Decimal], Decimal], leverage: Any, line: Any) -> Percent:
+    """A liquidation formula at ``leverage`` and ``line``. A leverage of 0 is an account with no
+    position: nothing can be liquidated, so the room is the whole price (100%). A line outside the
+    formula's domain is a rule error at the call, not a crash."""
+    from compliance.risk.liquidation import RiskInputError
+
+    times = _times(leverage)
+    if times == 0:
+        return Percent(Decimal(1))
+    try:
+        return Percent(formula(times, _share(line)))
+    except RiskInputError as error:
+        raise UnitError(str(error)) from None
 
 
 @builtin("warning_drop", "warning_drop(leverage, warning_level) -> percent",
@@ -165,7 +180,7 @@ def close_out_drop(leverage: Any, close_out_level: Any) -> Any:
     if _missing(leverage, close_out_level):
         return MISSING
     from compliance.risk.liquidation import close_out_drop as exact
-    return Percent(exact(_times(leverage), _share(close_out_level)))
+    return _drop(exact, leverage, close_out_level)
 
 
 @builtin("collateral_ratio_drop", "collateral_ratio_drop(leverage, collateral_ratio) -> percent",
@@ -176,7 +191,7 @@ def collateral_ratio_drop(leverage: Any, ratio: Any) -> Any:
     if _missing(leverage, ratio):
         return MISSING
     from compliance.risk.liquidation import collateral_ratio_drop as exact
-    return Percent(exact(_times(leverage), _share(ratio)))
+    return _drop(exact, leverage, ratio)
 
 
 @builtin("levered_return", "levered_return(leverage, asset_return, financing_rate) -> percent",

@@ -202,3 +202,30 @@ def test_audit_without_extra_columns_lists_none_ignored(tmp_path: Path) -> None:
     report = audit_snapshot(str(path), "esma_like", as_of=AS_OF)
     assert "ignored_columns" not in report.extra
     assert report.extra["accounts"] == 4
+
+
+def test_the_contract_s_stricter_close_out_level_reaches_the_rules(tmp_path: Path) -> None:
+    """--contract feeds the contract's levels to the rules, not only to the metrics: accounts
+    under a contract that closes out at 60% are judged at 60% (the platform promised it)."""
+    import datetime as dt
+
+    from compliance.audit.run import audit_snapshot
+
+    book = tmp_path / "book.csv"
+    book.write_text("account_id,client_category,balance,equity,margin_used,exposure,product_type\n"
+                    "A1,retail,1000,550,1000,30000,cfd\nA2,retail,1000,450,1000,30000,cfd\n", encoding="utf-8")
+    contract = tmp_path / "contract.yaml"
+    contract.write_text("kind: contract\nid: C60\nproduct: {type: cfd}\nmargin: {close_out_level: 60%}\n",
+                        encoding="utf-8")
+    looser = tmp_path / "looser.yaml"
+    looser.write_text("kind: contract\nid: C40\nproduct: {type: cfd}\nmargin: {close_out_level: 40%}\n",
+                      encoding="utf-8")
+
+    def breaches(contract_path: Path | None) -> list[str]:
+        report = audit_snapshot(str(book), "esma_like", as_of=dt.date(2026, 1, 1),
+                                contract_path=str(contract_path) if contract_path else None)
+        return sorted(f.subject for f in report.findings if f.rule_id == "ESMA-ACC-MCO-1")
+
+    assert breaches(None) == ["A2"]                 # the law's 50%
+    assert breaches(contract) == ["A1", "A2"]       # the contract's 60%
+    assert breaches(looser) == ["A2"]               # a looser contract does not loosen the law

@@ -254,6 +254,15 @@ rule H-SIL-2 "silence is a point to confirm: a missing class or count is not sta
   require positions_count >= 1 or instrument_class in ["fx_major", "gold"]
   silence info "confirm the positions"
 
+rule H-LIQ-1 "liquidation room over columns: a row with no exposure has the whole price"
+  topic margin_close_out
+  severity warning
+  citation "t"
+  applies to account
+  when equity > 0
+  require liquidation_drop(leverage_of(exposure, equity), 25%) >= 10%
+      and collateral_ratio_drop(leverage_of(exposure, equity), 130%) > 5%
+
 rule H-UNSUP-1 "account_id in a rule: not compiled, runs row by row"
   topic account_state
   severity info
