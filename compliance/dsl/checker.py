@@ -782,13 +782,12 @@ class Checker:
         return result
 
     def _check_pattern(self, literal: ast.Literal) -> None:
-        from compliance.dsl.saferegex import RegexError, compile_safe
+        from compliance.dsl.patterns import PatternError, compile_pattern
 
         try:
-            compile_safe(str(literal.value))
-        except RegexError as error:
-            self.error(literal.span, f"regular expression: {error.message} (at character "
-                       f"{error.offset + 1} of the pattern)")
+            compile_pattern(str(literal.value))
+        except PatternError as error:
+            self.error(literal.span, f"regular expression: {error} (RE2 syntax)")
 
     def infer_quantifier(self, expr: ast.Quantifier, scope: _Scope, allow_document: bool) -> T.Type:
         collection = self.infer(expr.collection, scope, allow_document)

@@ -295,8 +295,9 @@ def missing_phrases(texts: Any, phrases: Any) -> Any:
 
 
 @builtin("matches", "matches(text, pattern) -> bool",
-         "Whether the text matches a regular expression, ignoring case. Patterns run on a "
-         "linear-time engine (no backtracking), so a hostile pattern cannot hang a check.",
+         "Whether the text matches a regular expression (RE2 syntax), ignoring case. Patterns "
+         "run on Google's RE2 in linear time (no backtracking), so a hostile pattern cannot hang "
+         "a check.",
          _returns(T.BOOL, _TEXT, {"string"}), vectorisable=False)
 def matches(texts: Any, pattern: Any) -> Any:
     if texts is MISSING or pattern is MISSING:
@@ -338,10 +339,16 @@ def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(alternatives)) if alternatives else None
 
 
-@lru_cache(maxsize=256)
 def compile_pattern(pattern: str) -> Any:
-    from compliance.dsl.saferegex import compile_safe
-    return compile_safe(normalise(pattern) if pattern.strip() else pattern, ignore_case=True)
+    """The pattern as matches() runs it: normalised like the text it is matched against, on RE2."""
+    from compliance.dsl.patterns import PatternError, compile_pattern as compile_re2
+
+    # NFKC only: full-width characters read as the text is read; case is RE2's to ignore, since
+    # casefolding a pattern would turn \S into \s and \p{Han} into an unknown class.
+    try:
+        return compile_re2(unicodedata.normalize("NFKC", pattern))
+    except PatternError as error:
+        raise UnitError(f"regular expression: {error}") from None
 
 
 @builtin("lower", "lower(text) -> string", "The text in lower case.",

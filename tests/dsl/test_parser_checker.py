@@ -165,13 +165,17 @@ def test_extends_chain_longer_than_the_limit(tmp_path: Path) -> None:
     assert f"extends chain longer than {MAX_EXTENDS_DEPTH} rulesets" in caught.value.diagnostics[0].message
 
 
-@pytest.mark.skipif(importlib.util.find_spec("compliance.dsl.saferegex") is None,
-                    reason="compliance.dsl.saferegex has not landed yet")
 def test_bad_regular_expression_in_matches() -> None:
     first = _diagnostics(rule('  require not matches("abc", "(a")'))[0]
-    assert first.message.startswith("regular expression: ")
-    assert "(at character 1 of the pattern)" in first.message
+    assert first.message.startswith("regular expression: ") and first.message.endswith("(RE2 syntax)")
     assert (first.line, first.column) == (8, 30)
+
+
+def test_a_pattern_over_the_length_limit_is_refused_where_it_is_written() -> None:
+    from compliance.dsl.patterns import MAX_PATTERN_LENGTH
+
+    first = _diagnostics(rule(f'  require not matches("abc", "{"a" * (MAX_PATTERN_LENGTH + 1)}")'))[0]
+    assert f"the limit is {MAX_PATTERN_LENGTH}" in first.message and (first.line, first.column) == (8, 30)
 
 
 def test_parse_expression_reports_its_position() -> None:

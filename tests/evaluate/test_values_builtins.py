@@ -514,11 +514,44 @@ def test_matches(texts: Any, pattern: str, expected: bool) -> None:
 
 
 def test_matches_missing_and_unsafe_patterns() -> None:
-    from compliance.dsl.saferegex import RegexError
     assert call("matches", MISSING, "x") is MISSING
     assert call("matches", "x", MISSING) is MISSING
-    with pytest.raises(RegexError):
-        call("matches", "aaaa", r"(a)\1")               # back-references are not supported
+    with pytest.raises(UnitError, match="regular expression"):
+        call("matches", "aaaa", r"(a)\1")               # back-references are not RE2
+
+
+@pytest.mark.parametrize("pattern, text, expected", [
+    (r"\p{Han}{2}", "本产品保本", True),                 # Unicode classes, as RE2 spells them
+    (r"\p{Nd}+\s?%", "７２ %", True),                  # the text is normalised (NFKC) first
+    (r"(a+)+$", "a" * 5000 + "b", False),              # no catastrophic backtracking
+    (r"guaranteed\s+returns?", "GUARANTEED RETURN", True),
+])
+def test_matches_runs_re2(pattern: str, text: str, expected: bool) -> None:
+    assert call("matches", text, pattern) is expected
+
+
+def test_matches_agrees_with_python_re_on_the_shared_syntax() -> None:
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    atoms = st.sampled_from(["a", "b", "ab", "[ab]", "[^a]", r"\d", r"\s", ".", "x"])
+    pattern = st.lists(st.tuples(atoms, st.sampled_from(["", "?", "*", "+", "{1,2}"])), min_size=1,
+                       max_size=5).map(lambda parts: "".join(a + q for a, q in parts))
+    alternatives = st.lists(pattern, min_size=1, max_size=3).map("|".join)
+    texts = st.text(alphabet="abx 1", max_size=12)
+
+    @settings(max_examples=300, deadline=None)
+    @given(alternatives, texts)
+    def agree(regex: str, text: str) -> None:
+        from compliance.evaluate.builtins import normalise
+
+        # matches() reads the text normalised, as mentions() does (spaces collapsed, trimmed)
+        expected = re.search(regex, normalise(text), re.IGNORECASE) is not None
+        assert call("matches", text, regex) is expected
+
+    agree()
 
 
 @pytest.mark.parametrize("name, args, expected", [
