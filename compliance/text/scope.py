@@ -1,0 +1,138 @@
+"""Where words stand in a text: sentences, distances in words, and the scope of negation and of
+warning frames, shared by the claims analyser and the contradiction detectors.
+
+Distances are counted in *units*: one per Latin word or number, one half per Chinese character
+(a Chinese word is about two characters), so one window fits both languages.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from compliance.text.normalise import Normalised, is_cjk
+from compliance.text.vocabulary import Token
+
+_SENTENCE_ENDS = frozenset("!?;。！？；\n")
+NEGATION_SCOPE = 6.0        # units a verbal negation reaches ahead ("do not, in any way, guarantee")
+SHORT_NEGATION_SCOPE = 1.5  # "no" reaches the next word: "no guarantee", not "no fees, guaranteed"
+_NEGATORS = ("negation", "negation_short")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A normalised text with its tokens, sentences and word distances."""
+
+    normalised: Normalised
+    tokens: tuple[Token, ...]
+
+    @cached_property
+    def _units(self) -> tuple[float, ...]:
+        text = self.normalised.text
+        out = [0.0]
+        total = 0.0
+        for index, char in enumerate(text):
+            if is_cjk(char):
+                total += 0.5
+            elif char.isalnum() and (index == 0 or not text[index - 1].isalnum()
+                                     or is_cjk(text[index - 1])):
+                total += 1.0
+            out.append(total)
+        return tuple(out)
+
+    @cached_property
+    def _sentence_of(self) -> tuple[int, ...]:
+        text = self.normalised.text
+        out = []
+        sentence = 0
+        for index, char in enumerate(text):
+            out.append(sentence)
+            if char in _SENTENCE_ENDS or (char == "." and (index + 1 == len(text)
+                                                           or not text[index + 1].isalnum())):
+                sentence += 1
+        out.append(sentence)
+        return tuple(out)
+
+    def sentence(self, position: int) -> int:
+        return self._sentence_of[min(position, len(self._sentence_of) - 1)]
+
+    def gap(self, left: Token, right: Token) -> float:
+        """Units between the end of ``left`` and the start of ``right`` (0 when they touch)."""
+        if right.start < left.end:
+            left, right = right, left
+        return max(0.0, self._units[right.start] - self._units[left.end])
+
+    def same_sentence(self, left: Token, right: Token) -> bool:
+        return self.sentence(left.start) == self.sentence(right.start)
+
+    def sentence_tokens(self, token: Token) -> list[Token]:
+        wanted = self.sentence(token.start)
+        return [t for t in self.tokens if self.sentence(t.start) == wanted]
+
+    def between(self, left: Token, right: Token, families: Iterable[str]) -> list[Token]:
+        if right.start < left.start:
+            left, right = right, left
+        wanted = set(families)
+        return [t for t in self.tokens if t.family in wanted and left.end <= t.start and t.end <= right.start]
+
+    def nearest(self, anchor: Token, families: Iterable[str], window: float,
+                exclude: Sequence[Token] = ()) -> Token | None:
+        """The closest token of ``families`` in the anchor's sentence within ``window`` units,
+        either side, with no contrast word ("but", 但是) in between."""
+        wanted = set(families)
+        best: tuple[float, int, Token] | None = None
+        for token in self.sentence_tokens(anchor):
+            if token.family not in wanted or token == anchor or token in exclude:
+                continue
+            distance = self.gap(anchor, token)
+            if distance > window or self.between(anchor, token, ("contrast",)):
+                continue
+            key = (distance, 0 if token.start > anchor.start else 1, token)
+            if best is None or key[:2] < best[:2]:
+                best = key
+        return best[2] if best else None
+
+    def negator_before(self, head: Token, consumed: Sequence[Token] = (),
+                       stop: Token | None = None) -> Token | None:
+        """The negation whose scope reaches ``head``, looking back through its sentence; tokens
+        that belong to another construct ("no" of "no risk") do not count."""
+        sentence = self.sentence(head.start)
+        for token in reversed([t for t in self.tokens if t.end <= head.start]):
+            if self.sentence(token.start) != sentence or token is stop:
+                return None
+            if token.family == "contrast":
+                return None
+            if token.family not in _NEGATORS or token in consumed:
+                continue
+            reach = SHORT_NEGATION_SCOPE if token.family == "negation_short" else NEGATION_SCOPE
+            if self.gap(token, head) <= reach:
+                return token
+        return None
+
+    def frame_over(self, tokens: Sequence[Token]) -> Token | None:
+        """A warning or quotation frame in the same sentence ("beware of firms that ...", 警惕),
+        unless the firm speaks for itself after it ("unlike scam brokers, we guarantee ...")."""
+        first = min(tokens, key=lambda t: t.start)
+        sentence = self.sentence(first.start)
+        for cue in self.tokens:
+            if cue.family != "frame" or self.sentence(cue.start) != sentence:
+                continue
+            if self._cue_denied(cue):
+                continue
+            if cue.start < first.start and self._self_clause_between(cue, first):
+                continue
+            return cue
+        return None
+
+    def _cue_denied(self, cue: Token) -> bool:
+        """"No scams, no tricks": a denied warning word frames nothing."""
+        before = [t for t in self.tokens if t.end <= cue.start and self.sentence(t.start) == self.sentence(cue.start)]
+        return bool(before) and before[-1].family in _NEGATORS and self.gap(before[-1], cue) <= 1.0
+
+    def _self_clause_between(self, cue: Token, first: Token) -> bool:
+        text = self.normalised.text
+        for subject in self.between(cue, first, ("self_subject",)):
+            stretch = text[cue.end:subject.start]
+            if any(mark in stretch for mark in ",:-、"):
+                return True
+        return False
