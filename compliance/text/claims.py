@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from compliance.text.normalise import normalise
-from compliance.text.numbers import multiples
+from compliance.text.numbers import multiples, rates_of_return
 from compliance.text.scope import Scope
 from compliance.text.vocabulary import Token, Vocabulary, coerce
 
 KINDS = ("guarantee", "no_risk", "compensation", "peizi")
 PAIR_WINDOW = 8.0          # units between a guarantee word and its object
 SAFE_WINDOW = 4.0          # "capital stays safe", 本金无忧
-LOSS_NEGATION_WINDOW = 3.5  # "you will not lose", 永远不会亏损
-COMPENSATION_WINDOW = 6.0
+LOSS_NEGATION_WINDOW = 2.0  # "you will not lose", 永远不会亏损, 不受任何损失
+COMPENSATION_WINDOW = 8.0
 FINANCING_WINDOW = 8.0
 
 _LABEL = {"guarantee": "a guaranteed return or principal", "no_risk": "a promise of no risk or no loss",
@@ -100,8 +100,13 @@ def _analyse(text: str, vocabulary: Vocabulary, kinds: frozenset[str]) -> Analys
     found: list[Claim] = []
     cleared: list[Clearance] = []
     consumed = tuple(t for c in candidates for t in c.consumed)
+    negated: list[tuple[_Candidate, Token]] = []
     for candidate in candidates:
         verdict = candidate.cleared_by or _polarity(scope, candidate, consumed)
+        if verdict is None:
+            verdict = _inherited(scope, candidate, negated)
+        if verdict is not None and verdict[0] == "negated":
+            negated.append((candidate, verdict[1]))
         if verdict is None:
             found.append(_claim(scope, candidate))
         else:
@@ -115,20 +120,28 @@ def _analyse(text: str, vocabulary: Vocabulary, kinds: frozenset[str]) -> Analys
 
 
 def _multiple_tokens(text: str) -> tuple[Token, ...]:
-    return tuple(Token("multiple", start, end, text[start:end]) for start, end, _ in multiples(text))
+    """Leverage multiples (1比10, 5x) and rates of return (3% weekly) as tokens of their own."""
+    found = [Token("multiple", start, end, text[start:end]) for start, end, _ in multiples(text)]
+    found += [Token("object", start, end, text[start:end]) for start, end in rates_of_return(text)]
+    return tuple(found)
 
 
 # ---- candidates -----------------------------------------------------------------------------------
 
 def _candidates(scope: Scope) -> list[_Candidate]:
-    out: list[_Candidate] = []
-    for generate in (_guarantees, _no_risks, _compensations, _peizi):
+    denials = list(_no_risks(scope))
+    # A guarantee word that governs a denied loss (保证不亏) makes that claim, not a second one.
+    governors = {c.tokens[0] for c in denials if c.tokens[0].family == "guarantee"}
+    out = list(_guarantees(scope, governors)) + denials
+    for generate in (_compensations, _peizi):
         out.extend(generate(scope))
-    return out
+    return sorted(out, key=lambda c: min(t.start for t in c.tokens))
 
 
-def _guarantees(scope: Scope) -> Iterable[_Candidate]:
+def _guarantees(scope: Scope, governors: set[Token]) -> Iterable[_Candidate]:
     for token in scope.tokens:
+        if token in governors:
+            continue
         if token.family == "guarantee_terms":
             yield _Candidate("guarantee", (token,), why=f'"{{0}}" promises principal or a return')
         elif token.family == "guarantee":
@@ -162,11 +175,20 @@ def _no_risks(scope: Scope) -> Iterable[_Candidate]:
         elif token.family == "risk":
             before = _previous(scope, index)
             if before is not None and before.family in ("none", "negation", "negation_short", "worry") \
-                    and scope.gap(before, token) <= 1.5:
+                    and scope.gap(before, token) <= 1.5 and not _risk_of_something_else(scope, index):
                 yield _Candidate("no_risk", (token, before), consumed=(before,),
                                  why='"{1} {0}" denies the risk')
         elif token.family == "loss":
             yield from _denied_loss(scope, index, token)
+
+
+def _risk_of_something_else(scope: Scope, index: int) -> bool:
+    """"No risk of hidden charges" denies another risk, not the risk of loss."""
+    token = scope.tokens[index]
+    if not scope.normalised.text.startswith(" of ", token.end):
+        return False
+    following = scope.tokens[index + 1] if index + 1 < len(scope.tokens) else None
+    return following is None or following.family != "loss" or scope.gap(token, following) > 1.0
 
 
 def _previous(scope: Scope, index: int) -> Token | None:
@@ -186,7 +208,7 @@ def _denied_loss(scope: Scope, index: int, loss: Token) -> Iterable[_Candidate]:
             break
         if token.family not in ("object", "safe_object", "financing"):
             break
-    if negator is None:
+    if negator is None or scope.between(negator, loss, ("blocker",)):
         return
     after = [t for t in scope.sentence_tokens(loss) if t.start >= loss.end and t.family == "exceed"
              and scope.gap(loss, t) <= 3.0]
@@ -237,7 +259,7 @@ def _peizi(scope: Scope) -> Iterable[_Candidate]:
             yield _Candidate("peizi", (token,), why='"{0}" offers stock financing (配资)')
         elif token.family in ("multiple", "free_interest"):
             financing = scope.nearest(token, ("financing", "peizi_terms"), FINANCING_WINDOW)
-            if financing is not None and financing.family != "peizi_terms":
+            if financing is not None:
                 yield _Candidate("peizi", (token, financing),
                                  why='"{0}" with "{1}" offers leveraged stock financing')
 
@@ -257,6 +279,22 @@ def _polarity(scope: Scope, candidate: _Candidate, consumed: Sequence[Token]) ->
     frame = scope.frame_over(candidate.tokens)
     if frame is not None:
         return ("warning_frame", frame)
+    return None
+
+
+def _inherited(scope: Scope, candidate: _Candidate, negated: Sequence[tuple[_Candidate, Token]]
+               ) -> tuple[str, Token] | None:
+    """A negation carries over a list: "we do not provide stock financing, margin lending or
+    sub-accounts" denies the sub-accounts too, unless a contrast or a new subject intervenes."""
+    first = min(candidate.tokens, key=lambda t: t.start)
+    for earlier, negator in reversed(negated):
+        last = max(earlier.tokens, key=lambda t: t.end)
+        if last.end > first.start or not scope.same_sentence(last, first):
+            continue
+        if scope.between(last, first, ("contrast", "self_subject", "guarantee")):
+            continue
+        if scope.gap(last, first) <= 8.0:
+            return ("negated", negator)
     return None
 
 

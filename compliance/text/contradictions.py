@@ -15,7 +15,7 @@ from functools import lru_cache
 from compliance.text.normalise import normalise
 from compliance.text.numbers import multiples
 from compliance.text.scope import Scope
-from compliance.text.vocabulary import Token, Vocabulary
+from compliance.text.vocabulary import CLAIM_FAMILIES, Token, Vocabulary
 
 KINDS = ("nbp_contradiction", "inducement")
 WINDOW = 8.0
@@ -40,10 +40,17 @@ FAMILIES = {
                      "become a professional", "become professional", "professional",
                      "专业客户", "专业投资者", "专业账户", "专业交易者", "专业级"],
     "reward": ["bonus*", "reward*", "cashback", "cash back", "rebate*", "gift*", "free credit",
-               "voucher*", "prize*", "cash", "赠金", "奖励", "返现", "返佣", "礼金", "红包", "赠送",
+               "voucher*", "prize*", "cash", "free", "赠金", "奖励", "返现", "返佣", "礼金", "红包", "赠送",
                "送", "返还", "礼品", "优惠", "回馈"],
+    "modal": ["may", "might", "can", "could", "possibly", "可能", "或将", "有可能", "或会"],
     "leverage": ["leverage", "higher leverage", "杠杆", "更高杠杆"],
 }
+
+
+# The claims analyser's own families stay out of these detectors' way ("保证金" is a deposit here,
+# "cashback" a reward), except the words both read: losses and the principal.
+_QUIET = {family: [] for family in CLAIM_FAMILIES if family not in ("loss", "safe_object")}
+_QUIET["terms_of_art"] = []
 
 
 @dataclass(frozen=True)
@@ -61,8 +68,7 @@ def contradictions(text: str, vocabulary: Mapping[str, Sequence[str]] | None = N
                    kinds: Iterable[str] | None = None) -> tuple[Contradiction, ...]:
     """The contradictions ``text`` states, left to right."""
     wanted = frozenset(kinds) if kinds is not None else frozenset(KINDS)
-    # Terms of art are the claims analyser's ("保证金" is a deposit here, not a masked word).
-    vocab = Vocabulary.of({**FAMILIES, "terms_of_art": [], **(vocabulary or {})}, extra_families=FAMILIES)
+    vocab = Vocabulary.of({**_QUIET, **FAMILIES, **(vocabulary or {})}, extra_families=FAMILIES)
     return _contradictions(text, vocab, wanted)
 
 
@@ -113,7 +119,11 @@ def _nbp(scope: Scope) -> Iterable[tuple[str, str, tuple[Token, ...], str]]:
             if not exceed:
                 continue
             deposit = scope.nearest(exceed[0], ("deposit", "safe_object"), 5.0)
-            if deposit is not None and deposit.start > exceed[0].start:
+            modal = scope.nearest(token, ("modal",), 3.0)
+            about_professionals = any(t.family == "professional" and t.start < token.start
+                                      for t in scope.sentence_tokens(token))
+            if deposit is not None and deposit.start > exceed[0].start and modal is not None \
+                    and not about_professionals:
                 yield ("nbp_contradiction", "losses_exceed_deposit", (token, exceed[0], deposit),
                        '"{0} … {1} … {2}": losses beyond the deposit contradict negative balance protection')
 

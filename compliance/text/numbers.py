@@ -13,6 +13,8 @@ from compliance.text.normalise import normalise
 KINDS = ("leverage", "close_out", "interest_rate")
 _CONTEXT_WINDOW = 40  # normalised characters between a percentage and the word that names it
 
+_ENGLISH_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                    "nine": 9, "ten": 10, "twenty": 20}
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
                    "九": 9, "十": 10}
 
@@ -47,7 +49,12 @@ def _patterns() -> dict[str, Any]:
         "one_to": re2.compile(r"(?:^|[^\d.:])1\s?(?::|比)\s?([1-9]\d{0,3})(?:[^\d:]|$)"),
         "to_one": re2.compile(r"(?:^|[^\d.:])([1-9]\d{0,3}(?:\.\d+)?)\s?:\s?1(?:[^\d:]|$)"),
         "times": re2.compile(r"([1-9]\d{0,3}(?:\.\d+)?|[一二两三四五六七八九十]{1,3})\s?(?:倍|x\b|times\b)"),
-        "funds": re2.compile(r"(\d+)万(?:本金)?(?:变|可操作|操盘|做|放大到|放大至|撬动)(\d+)万"),
+        "funds": re2.compile(r"(\d+)万(?:本金)?[可能]?(?:变成|变|操作|操盘|做|放大到|放大至|撬动|买)(\d+)万"),
+        "words": re2.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|twenty)\s(?:times|x)\b"),
+        # A rate of return: a percentage with its period ("3% weekly", "每月8%", "年化12%").
+        "rate": re2.compile(r"\d+(?:\.\d+)?\s?%\s?(?:a |per |every |each )?(?:day|week|month|year|annum|"
+                            r"daily|weekly|monthly|annually|yearly|p\.?a\.?)\b|"
+                            r"(?:每月|每天|每日|每周|每年|月|日|周|年化|年)\s?\d+(?:\.\d+)?\s?%"),
         "percent": re2.compile(r"(\d+(?:\.\d+)?)\s?%|百分之([\d.]+|[一二两三四五六七八九十百]+)"),
     }
 
@@ -69,9 +76,11 @@ def multiples(text: str) -> list[tuple[int, int, Decimal]]:
     """Leverage-like multiples in a *normalised* text: (start, end, times), left to right."""
     found: list[tuple[int, int, Decimal]] = []
     patterns = _patterns()
-    for name in ("one_to", "to_one", "times", "funds"):
+    for name in ("one_to", "to_one", "times", "funds", "words"):
         for match in patterns[name].finditer(text):
-            if name == "funds":
+            if name == "words":
+                value, start, end = Decimal(_ENGLISH_NUMBERS[match.group(1)]), match.start(), match.end()
+            elif name == "funds":
                 value = Decimal(match.group(2)) / Decimal(match.group(1)) if match.group(1) != "0" else None
                 start, end = match.start(), match.end()
             else:
@@ -86,6 +95,11 @@ def multiples(text: str) -> list[tuple[int, int, Decimal]]:
             if value is not None and value > 1 and not any(s < end and start < e for s, e, _ in found):
                 found.append((start, end, value))
     return sorted(found)
+
+
+def rates_of_return(text: str) -> list[tuple[int, int]]:
+    """Spans of percentages stated with a period ("2% per week") in a *normalised* text."""
+    return [(m.start(), m.end()) for m in _patterns()["rate"].finditer(text)]
 
 
 def numbers_in(text: str, kind: str | None = None) -> tuple[StatedNumber, ...]:

@@ -14,7 +14,7 @@ from compliance.text.normalise import Normalised, is_cjk
 from compliance.text.vocabulary import Token
 
 _SENTENCE_ENDS = frozenset("!?;。！？；\n")
-NEGATION_SCOPE = 6.0        # units a verbal negation reaches ahead ("do not, in any way, guarantee")
+NEGATION_SCOPE = 8.0        # units a verbal negation reaches ahead ("do not, in any way, guarantee")
 SHORT_NEGATION_SCOPE = 1.5  # "no" reaches the next word: "no guarantee", not "no fees, guaranteed"
 _NEGATORS = ("negation", "negation_short")
 
@@ -104,10 +104,20 @@ class Scope:
                 return None
             if token.family not in _NEGATORS or token in consumed:
                 continue
-            reach = SHORT_NEGATION_SCOPE if token.family == "negation_short" else NEGATION_SCOPE
+            reach = NEGATION_SCOPE
+            if token.family == "negation_short" and not self._opens_clause(token, head):
+                reach = SHORT_NEGATION_SCOPE
             if self.gap(token, head) <= reach:
                 return token
         return None
+
+    def _opens_clause(self, token: Token, head: Token) -> bool:
+        """"No investment is risk-free": a "no" that opens its clause denies the whole clause,
+        up to the next comma."""
+        text = self.normalised.text
+        before = text[:token.start].rstrip()
+        opens = not before or before[-1] in ",.;:!?。，；：！？\"'(" or self.sentence(len(before) - 1) != self.sentence(token.start)
+        return opens and not any(mark in text[token.end:head.start] for mark in ",;:")
 
     def frame_over(self, tokens: Sequence[Token]) -> Token | None:
         """A warning or quotation frame in the same sentence ("beware of firms that ...", 警惕),

@@ -20,7 +20,7 @@ from compliance.text.normalise import is_cjk, normalise
 CLAIM_FAMILIES = {
     "guarantee": ["guarantee*", "guarentee*", "garantee*", "gaurantee*", "guaranty", "assur*",
                   "promis*", "ensur*", "warrant that", "保证", "承诺", "确保", "担保收益", "包你",
-                  "保障", "有保障", "有保证"],
+                  "保障", "有保障", "有保证", "sure", "稳拿", "稳获", "稳得", "坐收", "坐享"],
     "object": ["return", "returns", "return on", "profit", "profits", "profitable", "income",
                "yield", "yields", "principal", "capital", "earning", "earnings", "gain", "gains",
                "payout*", "dividend*", "earn", "earns", "make money", "make a profit", "double your",
@@ -28,22 +28,24 @@ CLAIM_FAMILIES = {
                "赚", "分红", "收入", "年化", "月收益", "日收益", "派息", "翻倍"],
     "safe": ["safe", "100% safe", "protected", "secure", "secured", "无忧", "安全", "有保障", "无损",
              "不受损失"],
-    "safe_object": ["principal", "capital", "your investment", "your money", "本金", "本钱",
+    "safe_object": ["principal", "capital", "your investment", "本金", "本钱",
                     "投资本金", "投资款"],
     "guarantee_terms": ["保本", "保息", "保底", "保收益", "保利润", "保回报", "保盈利", "包收益",
                         "保本保息", "刚兑", "刚性兑付"],
     "risk": ["risk", "risks", "风险"],
-    "none": ["zero", "0", "free of", "零", "毫无", "不存在", "没有任何"],
+    "none": ["zero", "0", "free of", "零", "毫无"],
     "no_risk_terms": ["risk free", "riskless", "risk-free", "loss free", "no loss", "no losses",
                       "no-loss", "zero loss", "zero losses", "sure win", "sure-fire profit",
                       "can't-lose", "稳赚", "稳赢", "包赚", "必赚", "躺赚", "只赚不赔", "稳赚不赔",
-                      "稳赚不亏", "零亏损", "无亏损", "只赚不亏", "包赚不赔", "稳赢不输"],
+                      "稳赚不亏", "零亏损", "无亏损", "只赚不亏", "包赚不赔", "稳赢不输", "亏不了",
+                      "输不了", "赔不了"],
     "loss": ["lose", "loses", "losing", "lost", "loss", "losses", "亏", "亏损", "亏本", "亏钱",
              "赔钱", "赔本", "赔", "损失", "输", "输钱"],
-    "compensation": ["compensat*", "refund*", "reimburs*", "cover", "covers", "make up",
-                     "makes up", "pay back", "paid back", "赔付", "补偿", "赔偿", "补足", "补回",
+    "compensation": ["compensat*", "refund*", "reimburs*", "cover", "covers", "covered", "make up",
+                     "makes up", "pay back", "paid back", "pay you back", "pays you back", "money back",
+                     "cashback", "cash back", "赔付", "补偿", "赔偿", "补足", "补回",
                      "承担", "报销", "全赔", "返还"],
-    "compensation_terms": ["兜底", "包赔", "亏多少补多少", "亏了算我们的", "算我们的", "亏损我们赔",
+    "compensation_terms": ["兜底", "包赔", "亏多少补多少", "亏多少赔多少", "亏多少退多少", "亏了算我们的", "算我们的", "亏损我们赔",
                            "money back guarantee", "money-back guarantee", "loss back",
                            "losses back", "get your money back if you lose"],
     "peizi_terms": ["配资", "股票配资", "资金放大", "分仓", "分仓系统", "子账户", "天配", "月配",
@@ -52,7 +54,7 @@ CLAIM_FAMILIES = {
                     "sub account*", "subaccount*", "stock allocation"],
     "financing": ["配资", "资金", "本金", "放大", "炒股", "股票", "操盘", "融资", "借款", "出资",
                   "financ*", "fund", "funds", "funding", "borrow*", "lend*", "loan*", "a-share*",
-                  "stock account", "your capital", "操作"],
+                  "stock account", "操作", "配"],
     "free_interest": ["免息", "零利息", "0利息", "interest-free", "interest free", "zero interest",
                       "no interest"],
     "period": ["按天", "按日", "按周", "按月", "daily or monthly", "by the day", "by the month"],
@@ -68,7 +70,7 @@ GRAMMAR_FAMILIES = {
                  "prohibited", "forbidden", "refrain from", "不", "没", "没有", "未能", "无法",
                  "不能", "不会", "不得", "严禁", "禁止", "绝不", "从不", "从未", "不予", "决不",
                  "并不", "亦不", "也不", "不可", "不构成", "并非", "绝非", "勿", "不是", "不再",
-                 "不代表", "不提供", "不作", "拒绝"],
+                 "不代表", "不提供", "不作", "拒绝", "不存在", "没有任何", "impossible", "不可能"],
     # Determiner negation: scopes over the next word or two only ("no fees, guaranteed returns").
     "negation_short": ["no", "无"],
     # Words that look negative but deny nothing the claim depends on.
@@ -79,6 +81,10 @@ GRAMMAR_FAMILIES = {
                         "不限", "不论", "不管", "不要错过", "不容错过", "别错过", "不定期", "不菲",
                         "不停", "不低于", "不少于", "不止", "无论", "无限", "无需等待", "不用等",
                         "无门槛", "不到", "非常", "未来", "不可错过", "无需"],
+    # Between a negation and a loss word, these make the negation deny something else:
+    # "do not protect you from losses", 不对客户损失…, 不能消除亏损风险.
+    "blocker": ["from", "for", "against", "eliminate", "remove", "avoid", "prevent", "protect",
+                "rule out", "对", "向", "给", "为", "把", "将", "被", "消除", "避免", "排除", "防止"],
     # "No need to worry about losses": the worry is denied, the loss with it.
     "worry": ["no need to worry about", "don't worry about", "never worry about", "worry-free",
               "worry free", "不用担心", "无需担心", "不必担心", "不怕", "别担心", "再也不用担心",
@@ -94,10 +100,10 @@ GRAMMAR_FAMILIES = {
               "never believe", "suspicious", "so-called", "so called", "claims such as",
               "claims of", "if anyone", "anyone who", "anyone offering", "anyone promising",
               "anyone claiming", "walk away", "report them", "unlicensed", "illegal", "ponzi",
-              "fake", "hallmark of", "警惕", "谨防", "提防", "小心", "当心", "切勿", "不要相信",
+              "fake", "hallmark of", "warning sign", "warning signs", "警惕", "谨防", "提防", "小心", "当心", "切勿", "不要相信",
               "别信", "勿信", "轻信", "骗局", "诈骗", "骗子", "骗人", "非法", "陷阱", "上当", "所谓",
               "宣称", "声称", "号称", "鼓吹", "谎称", "防范", "任何人", "凡是", "凡宣称", "识破"],
-    "terms_of_art": ["guaranteed stop*", "guaranteed stop loss*", "guaranteed stop-loss*",
+    "terms_of_art": ["make sure", "be sure", "not sure", "stop loss*", "stop-loss*", "止损", "承担责任", "guaranteed stop*", "guaranteed stop loss*", "guaranteed stop-loss*",
                      "guaranteed limit*", "risk free rate*", "risk-free rate*",
                      "risk free interest rate*", "risk-free asset*", "risk-free benchmark",
                      "risk free return rate", "take profit", "take-profit", "profit and loss",
@@ -129,7 +135,8 @@ GRAMMAR_FAMILIES = {
                "高于", "大于", "多于"],
     "fault": ["negligence", "negligent", "error", "errors", "fault", "faults", "failure",
               "breach", "malfunction", "wilful", "fraud by us", "our mistake", "过错", "故障",
-              "失误", "违约", "过失", "差错", "错误", "技术原因"],
+              "失误", "违约", "过失", "差错", "错误", "技术原因", "insolvent", "insolvency",
+              "go out of business", "goes out of business", "default", "破产", "倒闭", "清盘"],
 }
 
 DEFAULTS: dict[str, list[str]] = {**CLAIM_FAMILIES, **GRAMMAR_FAMILIES}
@@ -137,7 +144,7 @@ DEFAULTS: dict[str, list[str]] = {**CLAIM_FAMILIES, **GRAMMAR_FAMILIES}
 # When two families share an entry, the first one listed here wins the token.
 PRECEDENCE = ("terms_of_art", "pseudo_negation", "worry", "compensation_terms", "guarantee_terms",
               "no_risk_terms", "peizi_terms", "frame", "free_interest", "period", "debt", "fault",
-              "contrast", "exceed", "guarantee", "safe", "compensation", "loss", "risk", "safe_object",
+              "contrast", "exceed", "blocker", "guarantee", "safe", "compensation", "loss", "risk", "safe_object",
               "object", "financing", "self_subject", "none", "negation", "negation_short")
 
 
