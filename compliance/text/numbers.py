@@ -11,7 +11,7 @@ from typing import Any
 from compliance.text.normalise import normalise
 
 KINDS = ("leverage", "close_out", "interest_rate")
-_CONTEXT_WINDOW = 40  # normalised characters between a percentage and the word that names it
+_CONTEXT_WINDOW = 60  # normalised characters between a percentage and the word that names it
 
 _ENGLISH_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                     "nine": 9, "ten": 10, "twenty": 20}

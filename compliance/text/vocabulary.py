@@ -126,6 +126,11 @@ GRAMMAR_FAMILIES = {
                      "客户承担", "投资者承担", "融资利息", "借款利息", "融资利率", "年化利率",
                      "利息费用", "保障基金", "投资者保护基金", "赔偿责任", "赚取点差", "费用",
                      "盈亏", "赔偿金", "客户资金安全", "资金安全"],
+    # Ordinary Chinese words that overlap a claim word (分配资金 holds 配资, 部分仓位 holds 分仓,
+    # 环保本身 holds 保本). The lexer matches leftmost-longest, so listing them segments the text
+    # as a word segmenter would, without loading one (jieba costs ~0.7 s to start).
+    "words": ["分配", "调配", "搭配", "匹配", "支配", "装配", "适配", "发配", "部分", "环保", "投保",
+              "承保", "参保", "续保", "医保", "社保", "担保本", "保本身"],
     # A debt owed, not a return promised ("guarantees repayment of principal and interest").
     "debt": ["repay*", "owed", "owe", "owes", "owing", "偿还", "归还", "清偿", "还款", "借款",
              "欠款", "缴纳", "按时支付"],
@@ -145,7 +150,7 @@ DEFAULTS: dict[str, list[str]] = {**CLAIM_FAMILIES, **GRAMMAR_FAMILIES}
 PRECEDENCE = ("terms_of_art", "pseudo_negation", "worry", "compensation_terms", "guarantee_terms",
               "no_risk_terms", "peizi_terms", "frame", "free_interest", "period", "debt", "fault",
               "contrast", "exceed", "blocker", "guarantee", "safe", "compensation", "loss", "risk", "safe_object",
-              "object", "financing", "self_subject", "none", "negation", "negation_short")
+              "object", "financing", "self_subject", "none", "negation", "negation_short", "words")
 
 
 class VocabularyError(ValueError):
