@@ -395,3 +395,7 @@ def days_between(start: Any, end: Any) -> Any:
     if _missing(start, end):
         return MISSING
     return Decimal((end - start).days)
+
+
+# The builtins that read prose (claims, contradictions, numbers, language) live in their own module.
+from compliance.evaluate import prose_builtins  # noqa: E402,F401  (registers them)
