@@ -171,13 +171,21 @@ def _debt_near(scope: Scope, guarantee: Token, target: Token) -> Token | None:
 def _no_risks(scope: Scope) -> Iterable[_Candidate]:
     for index, token in enumerate(scope.tokens):
         if token.family == "no_risk_terms":
-            yield _Candidate("no_risk", (token,), why='"{0}" promises no risk or no loss')
+            principal = scope.nearest(token, ("safe_object",), 2.0)
+            if principal is not None:   # 本金零损失: the principal is promised
+                yield _Candidate("guarantee", (token, principal), why='"{1}" is promised "{0}"')
+            else:
+                yield _Candidate("no_risk", (token,), why='"{0}" promises no risk or no loss')
         elif token.family == "risk":
             before = _previous(scope, index)
+            after = _next(scope, index)
             if before is not None and before.family in ("none", "negation", "negation_short", "worry") \
                     and scope.gap(before, token) <= 1.5 and not _risk_of_something_else(scope, index):
                 yield _Candidate("no_risk", (token, before), consumed=(before,),
                                  why='"{1} {0}" denies the risk')
+            elif after is not None and after.family in ("none", "none_after") and scope.gap(token, after) <= 2.0:
+                yield _Candidate("no_risk", (token, after), consumed=(after,),
+                                 why='"{0} … {1}" says there is no risk')
         elif token.family == "loss":
             yield from _denied_loss(scope, index, token)
 
@@ -189,6 +197,11 @@ def _risk_of_something_else(scope: Scope, index: int) -> bool:
         return False
     following = scope.tokens[index + 1] if index + 1 < len(scope.tokens) else None
     return following is None or following.family != "loss" or scope.gap(token, following) > 1.0
+
+
+def _next(scope: Scope, index: int) -> Token | None:
+    following = scope.tokens[index + 1] if index + 1 < len(scope.tokens) else None
+    return following if following is not None and scope.same_sentence(following, scope.tokens[index]) else None
 
 
 def _previous(scope: Scope, index: int) -> Token | None:
@@ -203,12 +216,17 @@ def _denied_loss(scope: Scope, index: int, loss: Token) -> Iterable[_Candidate]:
     for token in reversed(scope.tokens[:index]):
         if not scope.same_sentence(token, loss) or scope.gap(token, loss) > LOSS_NEGATION_WINDOW:
             break
-        if token.family in ("negation", "negation_short", "worry"):
+        if token.family in ("negation", "negation_short", "worry", "none_after"):
             negator = token
             break
         if token.family not in ("object", "safe_object", "financing"):
             break
-    if negator is None or scope.between(negator, loss, ("blocker",)):
+    if negator is None:
+        after = _next(scope, index)
+        if after is not None and after.family == "none_after" and scope.gap(loss, after) <= 2.0:
+            yield _Candidate("no_risk", (loss, after), consumed=(after,), why='"{0} … {1}" says there is no loss')
+        return
+    if scope.between(negator, loss, ("blocker",)):
         return
     after = [t for t in scope.sentence_tokens(loss) if t.start >= loss.end and t.family == "exceed"
              and scope.gap(loss, t) <= 3.0]
@@ -276,6 +294,11 @@ def _polarity(scope: Scope, candidate: _Candidate, consumed: Sequence[Token]) ->
         negator = scope.negator_before(anchor, consumed=others + tuple(own))
         if negator is not None:
             return ("negated", negator)
+    last = max(candidate.tokens, key=lambda t: t.end)
+    for token in scope.sentence_tokens(last):
+        if token.family in ("denial_after", "none_after") and token not in own and token.start >= last.end \
+                and scope.gap(last, token) <= 8.0:
+            return ("negated", token)
     frame = scope.frame_over(candidate.tokens)
     if frame is not None:
         return ("warning_frame", frame)

@@ -18,6 +18,7 @@ from compliance.text.scope import Scope
 from compliance.text.vocabulary import CLAIM_FAMILIES, Token, Vocabulary
 
 KINDS = ("nbp_contradiction", "inducement")
+# Reasons: set_off | recovery | liability | losses_exceed_deposit | reward | leverage_comparison
 WINDOW = 8.0
 
 FAMILIES = {
@@ -36,12 +37,23 @@ FAMILIES = {
                 "funds", "account", "capital", "保证金", "本金", "资金", "存入", "投入", "账户"],
     "professional": ["professional client*", "professional status", "professional account*",
                      "elective professional", "pro account*", "pro client*", "pro status",
-                     "pro trader*", "opt up", "opt-up", "opting up", "upgrade to pro*",
-                     "become a professional", "become professional", "professional",
+                     "pro trader*", "professional", "professional classification",
                      "专业客户", "专业投资者", "专业账户", "专业交易者", "专业级"],
+    # Asking to be treated as professional: with these even a weak reward ("free") is an inducement.
+    "opt_up": ["opt up", "opt-up", "opting up", "upgrade to pro*", "upgrade to professional*",
+               "become a professional*", "become professional", "switch to professional*",
+               "switch to a pro*", "apply for professional*", "go pro", "申请成为专业*",
+               "升级为专业*", "转为专业*", "成为专业*", "升级专业*", "认证专业*"],
     "reward": ["bonus*", "reward*", "cashback", "cash back", "rebate*", "gift*", "free credit",
-               "voucher*", "prize*", "cash", "free", "赠金", "奖励", "返现", "返佣", "礼金", "红包", "赠送",
+               "voucher*", "prize*", "cash", "赠金", "奖励", "返现", "返佣", "礼金", "红包", "赠送",
                "送", "返还", "礼品", "优惠", "回馈"],
+    "weak_reward": ["free", "complimentary", "免费"],
+    # The client made liable for a deficit: negative balance protection undone.
+    "liability": ["liable for", "responsible for", "must pay", "pay us", "owe us", "you owe",
+                  "应补足", "须补足", "必须补足", "负责偿还", "应偿还", "须偿还", "补足"],
+    # Negative balance protection stated: the words inside are not a recovery or a liability.
+    "nbp_statement": ["you owe us nothing", "you owe nothing", "owe us nothing", "owe nothing", "written off", "write off", "reset to zero",
+                      "负余额保护", "不会向客户追讨", "由本公司承担"],
     "modal": ["may", "might", "can", "could", "possibly", "可能", "或将", "有可能", "或会"],
     "leverage": ["leverage", "higher leverage", "杠杆", "更高杠杆"],
 }
@@ -110,9 +122,16 @@ def _nbp(scope: Scope) -> Iterable[tuple[str, str, tuple[Token, ...], str]]:
                    '"{0}": recovering a deficit from the client undoes negative balance protection')
         elif token.family == "recovery":
             debt = scope.nearest(token, ("deficit", "from_client"), WINDOW)
+            if debt is None:
+                debt = scope.nearest(token, ("deficit",), 2 * WINDOW)
             if debt is not None:
                 yield ("nbp_contradiction", "recovery", (token, debt),
                        '"{0}" "{1}": recovering a deficit from the client undoes negative balance protection')
+        elif token.family == "liability":
+            debt = scope.nearest(token, ("deficit",), WINDOW)
+            if debt is not None:
+                yield ("nbp_contradiction", "liability", (token, debt),
+                       '"{0}" "{1}": the client made liable for a deficit undoes negative balance protection')
         elif token.family == "loss":
             exceed = [t for t in scope.sentence_tokens(token) if t.family == "exceed"
                       and t.start >= token.end and scope.gap(token, t) <= 3.0]
@@ -130,9 +149,10 @@ def _nbp(scope: Scope) -> Iterable[tuple[str, str, tuple[Token, ...], str]]:
 
 def _inducements(scope: Scope) -> Iterable[tuple[str, str, tuple[Token, ...], str]]:
     for token in scope.tokens:
-        if token.family != "professional":
+        if token.family not in ("professional", "opt_up"):
             continue
-        reward = scope.nearest(token, ("reward",), WINDOW)
+        rewards = ("reward", "weak_reward") if token.family == "opt_up" else ("reward",)
+        reward = scope.nearest(token, rewards, WINDOW)
         if reward is not None:
             yield ("inducement", "reward", (token, reward),
                    '"{0}" is tied to "{1}": an inducement to give up retail protections')

@@ -16,7 +16,7 @@ from compliance.text.vocabulary import Token
 _SENTENCE_ENDS = frozenset("!?;。！？；\n")
 NEGATION_SCOPE = 8.0        # units a verbal negation reaches ahead ("do not, in any way, guarantee")
 SHORT_NEGATION_SCOPE = 1.5  # "no" reaches the next word: "no guarantee", not "no fees, guaranteed"
-_NEGATORS = ("negation", "negation_short")
+_NEGATORS = ("negation", "negation_short", "none_after")
 
 
 @dataclass(frozen=True)

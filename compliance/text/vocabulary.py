@@ -20,30 +20,32 @@ from compliance.text.normalise import is_cjk, normalise
 CLAIM_FAMILIES = {
     "guarantee": ["guarantee*", "guarentee*", "garantee*", "gaurantee*", "guaranty", "assur*",
                   "promis*", "ensur*", "warrant that", "保证", "承诺", "确保", "担保收益", "包你",
-                  "保障", "有保障", "有保证", "sure", "稳拿", "稳获", "稳得", "坐收", "坐享"],
+                  "保障", "有保障", "有保证", "sure", "稳拿", "稳获", "稳得", "坐收", "坐享", "count on",
+                  "rely on", "保你", "稳稳", "百分百", "百分之百"],
     "object": ["return", "returns", "return on", "profit", "profits", "profitable", "income",
                "yield", "yields", "principal", "capital", "earning", "earnings", "gain", "gains",
                "payout*", "dividend*", "earn", "earns", "make money", "make a profit", "double your",
                "收益", "收益率", "本金", "利润", "回报", "回报率", "利息", "盈利", "获利", "赚钱",
                "赚", "分红", "收入", "年化", "月收益", "日收益", "派息", "翻倍"],
     "safe": ["safe", "100% safe", "protected", "secure", "secured", "无忧", "安全", "有保障", "无损",
-             "不受损失"],
+             "不受损失", "零损失", "一分不会少", "一分不少", "分文不少", "不会少"],
     "safe_object": ["principal", "capital", "your investment", "本金", "本钱",
                     "投资本金", "投资款"],
     "guarantee_terms": ["保本", "保息", "保底", "保收益", "保利润", "保回报", "保盈利", "包收益",
                         "保本保息", "刚兑", "刚性兑付"],
     "risk": ["risk", "risks", "风险"],
-    "none": ["zero", "0", "free of", "零", "毫无"],
+    "none": ["zero", "0", "free of", "零", "毫无", "为零", "nil"],
     "no_risk_terms": ["risk free", "riskless", "risk-free", "loss free", "no loss", "no losses",
                       "no-loss", "zero loss", "zero losses", "sure win", "sure-fire profit",
-                      "can't-lose", "稳赚", "稳赢", "包赚", "必赚", "躺赚", "只赚不赔", "稳赚不赔",
+                      "can't-lose", "零损失", "稳赚", "稳赢", "包赚", "必赚", "躺赚", "只赚不赔", "稳赚不赔",
                       "稳赚不亏", "零亏损", "无亏损", "只赚不亏", "包赚不赔", "稳赢不输", "亏不了",
                       "输不了", "赔不了"],
     "loss": ["lose", "loses", "losing", "lost", "loss", "losses", "亏", "亏损", "亏本", "亏钱",
              "赔钱", "赔本", "赔", "损失", "输", "输钱"],
     "compensation": ["compensat*", "refund*", "reimburs*", "cover", "covers", "covered", "make up",
                      "makes up", "pay back", "paid back", "pay you back", "pays you back", "money back",
-                     "cashback", "cash back", "赔付", "补偿", "赔偿", "补足", "补回",
+                     "cashback", "cash back", "弥补", "我们补", "平台补", "公司补", "我们赔", "平台赔",
+                     "公司赔", "我们来赔", "赔付", "补偿", "赔偿", "补足", "补回",
                      "承担", "报销", "全赔", "返还"],
     "compensation_terms": ["兜底", "包赔", "亏多少补多少", "亏多少赔多少", "亏多少退多少", "亏了算我们的", "算我们的", "亏损我们赔",
                            "money back guarantee", "money-back guarantee", "loss back",
@@ -66,17 +68,17 @@ GRAMMAR_FAMILIES = {
     "negation": ["not", "never", "cannot", "can not", "can't", "cant", "won't", "wont", "don't",
                  "dont", "doesn't", "doesnt", "didn't", "isn't", "aren't", "wasn't", "shan't",
                  "shall not", "must not", "may not", "nothing", "neither", "nor", "nobody",
-                 "no one", "no-one", "unable", "in no way", "by no means", "none", "without",
+                 "no one", "no-one", "unable", "in no way", "by no means", "without",
                  "prohibited", "forbidden", "refrain from", "不", "没", "没有", "未能", "无法",
                  "不能", "不会", "不得", "严禁", "禁止", "绝不", "从不", "从未", "不予", "决不",
                  "并不", "亦不", "也不", "不可", "不构成", "并非", "绝非", "勿", "不是", "不再",
-                 "不代表", "不提供", "不作", "拒绝", "不存在", "没有任何", "impossible", "不可能"],
+                 "不代表", "不提供", "不作", "拒绝", "不存在", "没有任何"],
     # Determiner negation: scopes over the next word or two only ("no fees, guaranteed returns").
     "negation_short": ["no", "无"],
     # Words that look negative but deny nothing the claim depends on.
     "pseudo_negation": ["not only", "not just", "don't miss", "do not miss", "never miss",
                         "don't wait", "do not wait", "no doubt", "no wonder", "no matter",
-                        "no more waiting", "no minimum", "no need to wait", "nothing but",
+                        "no more waiting", "no minimum", "no need to wait", "nothing but", "100% of",
                         "不仅", "不只", "不但", "不断", "不错", "不少", "不同", "不过", "不妨",
                         "不限", "不论", "不管", "不要错过", "不容错过", "别错过", "不定期", "不菲",
                         "不停", "不低于", "不少于", "不止", "无论", "无限", "无需等待", "不用等",
@@ -85,6 +87,12 @@ GRAMMAR_FAMILIES = {
     # "do not protect you from losses", 不对客户损失…, 不能消除亏损风险.
     "blocker": ["from", "for", "against", "eliminate", "remove", "avoid", "prevent", "protect",
                 "rule out", "对", "向", "给", "为", "把", "将", "被", "消除", "避免", "排除", "防止"],
+    # After a claim, these deny it: "risk-free returns do not exist", 零风险的投资是不存在的.
+    "denial_after": ["do not exist", "does not exist", "don't exist", "doesn't exist", "is a myth",
+                     "are a myth", "是不存在的", "不存在的", "并不存在", "是骗人的"],
+    # After a risk or loss word, these say there is none: "your risk is zero", "losses are impossible".
+    # They negate what follows as well ("impossible to lose").
+    "none_after": ["none", "impossible", "不可能", "是零"],
     # "No need to worry about losses": the worry is denied, the loss with it.
     "worry": ["no need to worry about", "don't worry about", "never worry about", "worry-free",
               "worry free", "不用担心", "无需担心", "不必担心", "不怕", "别担心", "再也不用担心",
@@ -99,7 +107,8 @@ GRAMMAR_FAMILIES = {
               "don't trust", "do not trust", "don't believe", "do not believe", "never trust",
               "never believe", "suspicious", "so-called", "so called", "claims such as",
               "claims of", "if anyone", "anyone who", "anyone offering", "anyone promising",
-              "anyone claiming", "walk away", "report them", "unlicensed", "illegal", "ponzi",
+              "anyone claiming", "anybody promising", "anybody offering", "anybody who",
+              "is lying", "are lying", "liar", "liars", "walk away", "report them", "unlicensed", "illegal", "ponzi",
               "fake", "hallmark of", "warning sign", "warning signs", "警惕", "谨防", "提防", "小心", "当心", "切勿", "不要相信",
               "别信", "勿信", "轻信", "骗局", "诈骗", "骗子", "骗人", "非法", "陷阱", "上当", "所谓",
               "宣称", "声称", "号称", "鼓吹", "谎称", "防范", "任何人", "凡是", "凡宣称", "识破"],
@@ -125,7 +134,7 @@ GRAMMAR_FAMILIES = {
                      "自负", "自担", "由您承担", "由客户承担", "由投资者承担", "由乙方承担",
                      "客户承担", "投资者承担", "融资利息", "借款利息", "融资利率", "年化利率",
                      "利息费用", "保障基金", "投资者保护基金", "赔偿责任", "赚取点差", "费用",
-                     "盈亏", "赔偿金", "客户资金安全", "资金安全"],
+                     "盈亏", "赔偿金", "客户资金安全", "资金安全", "收益账户", "收款账户"],
     # Ordinary Chinese words that overlap a claim word (分配资金 holds 配资, 部分仓位 holds 分仓,
     # 环保本身 holds 保本). The lexer matches leftmost-longest, so listing them segments the text
     # as a word segmenter would, without loading one (jieba costs ~0.7 s to start).
@@ -149,12 +158,18 @@ DEFAULTS: dict[str, list[str]] = {**CLAIM_FAMILIES, **GRAMMAR_FAMILIES}
 # When two families share an entry, the first one listed here wins the token.
 PRECEDENCE = ("terms_of_art", "pseudo_negation", "worry", "compensation_terms", "guarantee_terms",
               "no_risk_terms", "peizi_terms", "frame", "free_interest", "period", "debt", "fault",
-              "contrast", "exceed", "blocker", "guarantee", "safe", "compensation", "loss", "risk", "safe_object",
+              "contrast", "exceed", "blocker", "denial_after", "none_after", "guarantee", "safe", "compensation", "loss", "risk", "safe_object",
               "object", "financing", "self_subject", "none", "negation", "negation_short", "words")
 
 
 class VocabularyError(ValueError):
     """A vocabulary map that cannot be used: unknown family, or an entry that is not text."""
+
+
+# Families whose long words are also matched one typing error away ("guranteed", "retruns").
+FUZZY_FAMILIES = ("guarantee", "compensation", "no_risk_terms")  # not "object": earning ~ warning
+FUZZY_MIN_LENGTH = 7
+_SUFFIXES = ("", "s", "d", "ed", "es", "ing")
 
 
 @dataclass(frozen=True)
@@ -241,6 +256,8 @@ class _Lexer:
                     exact.setdefault(_canonical(word), family)
         self.exact = exact
         self.prefixes = prefixes
+        self.fuzzy = _deletion_index(vocabulary)
+        self.words = re2.compile(r"\b[a-z]{%d,}\b" % FUZZY_MIN_LENGTH)
         options = re2.Options()
         options.longest_match = True
         options.max_mem = 64 << 20
@@ -264,7 +281,53 @@ class _Lexer:
             family = self.family_of(match.group())
             if family is not None:
                 out.append(Token(family, match.start(), match.end(), match.group()))
+        if self.fuzzy:
+            out.extend(self._misspelt(text, out))
+            out.sort(key=lambda t: (t.start, -t.end))
         return tuple(out)
+
+    def _misspelt(self, text: str, found: list[Token]) -> list[Token]:
+        """Long words one typing error (insertion, deletion, substitution or swap) from an entry of
+        a fuzzy family, where no entry matched (symmetric-delete lookup)."""
+        taken = [(t.start, t.end) for t in found]
+        out = []
+        for match in self.words.finditer(text):
+            start, end = match.start(), match.end()
+            if any(s < end and start < e for s, e in taken):
+                continue
+            family = _nearest_family(match.group(), self.fuzzy)
+            if family is not None:
+                out.append(Token(family, start, end, match.group()))
+        return out
+
+
+def _deletes(word: str) -> set[str]:
+    return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _deletion_index(vocabulary: Vocabulary) -> dict[str, str]:
+    """Each form of each long single-word entry, and each form less one letter -> its family."""
+    index: dict[str, str] = {}
+    for family, entries in vocabulary.families:
+        if family not in FUZZY_FAMILIES:
+            continue
+        for entry in entries:
+            word = entry.rstrip("*")
+            if not word.isascii() or not word.isalpha() or len(word) < FUZZY_MIN_LENGTH - 1:
+                continue
+            forms = [word + suffix for suffix in _SUFFIXES] if entry.endswith("*") else [word]
+            for form in forms:
+                for deleted in _deletes(form):
+                    index.setdefault(deleted, family)
+    return index
+
+
+def _nearest_family(word: str, index: dict[str, str]) -> str | None:
+    for deleted in _deletes(word):
+        family = index.get(deleted)
+        if family is not None:
+            return family
+    return None
 
 
 def _entry_pattern(word: str, star: bool, re2: Any) -> str:
