@@ -26,7 +26,6 @@ from compliance.text.evaluation import Score, load, score, score_numbers  # noqa
 CORPUS = ROOT / "tests" / "corpus" / "prose"
 SAMPLE = "Trade gold and oil with tight spreads, guaranteed monthly returns"
 COLD = {
-    "python -c pass": "pass",
     "import compliance.text": "import compliance.text",
     "re2 (import)": "import re2",
     "opencc (t2s, one text)": "import opencc; opencc.OpenCC('t2s').convert('穩賺不賠')",
@@ -63,15 +62,23 @@ def language_accuracy(items: list[dict]) -> str:
     return f"{right}/{len(cases)} = {right / len(cases):.3f}"
 
 
-def cold(code: str, runs: int) -> float | None:
-    times = []
+def _once(code: str) -> float | None:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
+    return None if done.returncode != 0 else time.perf_counter() - start
+
+
+def cold(code: str, runs: int) -> tuple[float, float] | None:
+    """Median ms of a fresh process running ``code`` and of ``python -c pass``, interleaved run
+    by run so that both see the same load on a shared machine."""
+    measured, baseline = [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
-        if done.returncode != 0:
+        seconds = _once(code)
+        if seconds is None:
             return None
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+        measured.append(seconds)
+        baseline.append(_once("pass") or 0.0)
+    return statistics.median(measured) * 1000, statistics.median(baseline) * 1000
 
 
 def per_text(items: list[dict]) -> tuple[float, float]:
@@ -115,11 +122,13 @@ def main() -> None:
     everything = parts["dev"] + parts["holdout"] + parts["late"] + others
     print(f"\nlanguage detection (en and zh corpus texts, {len(others)} texts in other languages): "
           f"{language_accuracy(everything)}")
-    print(f"\ncold start, median of {options.runs} fresh processes:")
-    base = cold("pass", options.runs) or 0.0
+    print(f"\ncold start, median of {options.runs} fresh processes, each beside python -c pass:")
     for label, code in COLD.items():
-        ms = cold(code, options.runs)
-        shown = "not installed" if ms is None else f"{ms:7.1f} ms  (+{ms - base:6.1f} ms over python -c pass)"
+        if code == "pass":
+            continue
+        pair = cold(code, options.runs)
+        shown = "not installed" if pair is None else \
+            f"{pair[0]:7.1f} ms  vs python -c pass {pair[1]:6.1f} ms  (+{pair[0] - pair[1]:6.1f} ms)"
         print(f"  {label:<42}{shown}")
     analysis_us, detection_us = per_text(parts["dev"] + parts["holdout"] + parts["late"])
     print(f"\nper text (median over {len(everything) - len(others)} texts, uncached): analysis "

@@ -13,7 +13,7 @@ from typing import Any
 
 from compliance.dsl import types as T
 from compliance.dsl.units import Leverage, Percent, UnitError
-from compliance.evaluate.builtins import SignatureError, _expect, builtin
+from compliance.evaluate.builtins import SignatureError, _expect, _texts, builtin
 from compliance.evaluate.values import MISSING, kind_of
 
 _TEXT = {"string", "list"}
@@ -22,16 +22,6 @@ _KINDS = {"string", "list"}
 _CLAIM_KINDS = ("guarantee", "no_risk", "compensation", "peizi")
 _CONTRADICTION_KINDS = ("nbp_contradiction", "inducement")
 _PERCENT_KINDS = ("close_out", "interest_rate")
-
-
-def _texts(value: Any) -> list[str]:
-    if value is MISSING:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [item for item in value if isinstance(item, str)]
-    raise UnitError(f"expected text, got {kind_of(value)}")
 
 
 def _vocabulary(value: Any) -> Any:
@@ -83,31 +73,40 @@ def _first_claim(texts: Any, vocabulary: Any, kinds: Any) -> Any:
     return None
 
 
-@builtin("claims", "claims(text, vocabulary [, kinds]) -> bool",
-         "Whether the text (or any text of a list) makes a claim: a guaranteed return or principal, "
-         "no risk or no loss, compensation of losses, or 配资, found by proximity and polarity with "
-         "the vocabulary's word families (a map: the families it names replace the defaults).",
-         _claims_check(T.BOOL), vectorisable=False)
-def claims(texts: Any, vocabulary: Any, kinds: Any = None) -> Any:
-    if texts is MISSING or vocabulary is MISSING:
-        return MISSING
-    return _first_claim(texts, vocabulary, kinds) is not None
+def _present(found: Any) -> Any:
+    return found is not None
 
 
-@builtin("first_claim", "first_claim(text, vocabulary [, kinds]) -> string",
-         "The first claim's phrase, quoted as written (for messages); missing when none.",
-         _claims_check(T.STRING), vectorisable=False)
-def first_claim(texts: Any, vocabulary: Any, kinds: Any = None) -> Any:
-    found = None if texts is MISSING or vocabulary is MISSING else _first_claim(texts, vocabulary, kinds)
+def _phrase(found: Any) -> Any:
     return MISSING if found is None else found.phrase
 
 
-@builtin("claim_explanation", "claim_explanation(text, vocabulary [, kinds]) -> string",
-         "Why the first claim is one: its trigger words and why it is not a disclaimer; missing when none.",
-         _claims_check(T.STRING), vectorisable=False)
-def claim_explanation(texts: Any, vocabulary: Any, kinds: Any = None) -> Any:
-    found = None if texts is MISSING or vocabulary is MISSING else _first_claim(texts, vocabulary, kinds)
+def _explanation(found: Any) -> Any:
     return MISSING if found is None else found.explanation
+
+
+def _claim_builtin(name: str, signature: str, doc: str, result: T.Type, project: Any) -> None:
+    def function(texts: Any, vocabulary: Any, kinds: Any = None) -> Any:
+        if texts is MISSING or vocabulary is MISSING:
+            return MISSING
+        return project(_first_claim(texts, vocabulary, kinds))
+    builtin(name, signature, doc, _claims_check(result), vectorisable=False)(function)
+
+
+_claim_builtin(
+    "claims", "claims(text, vocabulary [, kinds]) -> bool",
+    "Whether the text (or any text of a list) makes a claim: a guaranteed return or principal, "
+    "no risk or no loss, compensation of losses, or 配资, found by proximity and polarity with "
+    "the vocabulary's word families (a map: the families it names replace the defaults).",
+    T.BOOL, _present)
+_claim_builtin(
+    "first_claim", "first_claim(text, vocabulary [, kinds]) -> string",
+    "The first claim's phrase, quoted as written (for messages); missing when none.",
+    T.STRING, _phrase)
+_claim_builtin(
+    "claim_explanation", "claim_explanation(text, vocabulary [, kinds]) -> string",
+    "Why the first claim is one: its trigger words and why it is not a disclaimer; missing when none.",
+    T.STRING, _explanation)
 
 
 def _contradiction_check(result: T.Type) -> Any:
@@ -137,23 +136,24 @@ def _first_contradiction(texts: Any, kind: Any, vocabulary: Any) -> Any:
     return None
 
 
-@builtin("contradicts", "contradicts(text, kind [, vocabulary]) -> bool",
-         "Whether the text states a contradiction of kind \"nbp_contradiction\" (set-off against "
-         "other accounts, recovery of a deficit, losses that may exceed the deposit) or "
-         "\"inducement\" (a reward or higher leverage for opting up to professional).",
-         _contradiction_check(T.BOOL), vectorisable=False)
-def contradicts(texts: Any, kind: Any, vocabulary: Any = None) -> Any:
-    if texts is MISSING or kind is MISSING:
-        return MISSING
-    return _first_contradiction(texts, kind, vocabulary) is not None
+def _contradiction_builtin(name: str, signature: str, doc: str, result: T.Type, project: Any) -> None:
+    def function(texts: Any, kind: Any, vocabulary: Any = None) -> Any:
+        if texts is MISSING or kind is MISSING:
+            return MISSING
+        return project(_first_contradiction(texts, kind, vocabulary))
+    builtin(name, signature, doc, _contradiction_check(result), vectorisable=False)(function)
 
 
-@builtin("first_contradiction", "first_contradiction(text, kind [, vocabulary]) -> string",
-         "The phrase of the first such contradiction, as written; missing when none.",
-         _contradiction_check(T.STRING), vectorisable=False)
-def first_contradiction(texts: Any, kind: Any, vocabulary: Any = None) -> Any:
-    found = None if texts is MISSING or kind is MISSING else _first_contradiction(texts, kind, vocabulary)
-    return MISSING if found is None else found.phrase
+_contradiction_builtin(
+    "contradicts", "contradicts(text, kind [, vocabulary]) -> bool",
+    "Whether the text states a contradiction of kind \"nbp_contradiction\" (set-off against "
+    "other accounts, recovery of a deficit, losses that may exceed the deposit) or "
+    "\"inducement\" (a reward or higher leverage for opting up to professional).",
+    T.BOOL, _present)
+_contradiction_builtin(
+    "first_contradiction", "first_contradiction(text, kind [, vocabulary]) -> string",
+    "The phrase of the first such contradiction, as written; missing when none.",
+    T.STRING, _phrase)
 
 
 def _text_check(result: T.Type, first: set[str], *extra: set[str]) -> Any:

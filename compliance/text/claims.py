@@ -180,7 +180,8 @@ def _no_risks(scope: Scope) -> Iterable[_Candidate]:
             before = _previous(scope, index)
             after = _next(scope, index)
             if before is not None and before.family in ("none", "negation", "negation_short", "worry") \
-                    and scope.gap(before, token) <= 1.5 and not _risk_of_something_else(scope, index):
+                    and scope.gap(before, token) <= 1.5 and not _risk_of_something_else(scope, index) \
+                    and not _risk_as_a_verb(before, token):
                 yield _Candidate("no_risk", (token, before), consumed=(before,),
                                  why='"{1} {0}" denies the risk')
             elif after is not None and after.family in ("none", "none_after") and scope.gap(token, after) <= 2.0:
@@ -197,6 +198,12 @@ def _risk_of_something_else(scope: Scope, index: int) -> bool:
         return False
     following = scope.tokens[index + 1] if index + 1 < len(scope.tokens) else None
     return following is None or following.family != "loss" or scope.gap(token, following) > 1.0
+
+
+def _risk_as_a_verb(negator: Token, risk: Token) -> bool:
+    """"You should not risk money": after an English verbal negation "risk" is the verb."""
+    return (negator.family == "negation" and negator.text.isascii() and negator.text != "without"
+            and risk.text in ("risk", "risks"))
 
 
 def _next(scope: Scope, index: int) -> Token | None:
@@ -258,7 +265,7 @@ def _compensations(scope: Scope) -> Iterable[_Candidate]:
             yield _fault_checked(scope, _Candidate("compensation", (token,),
                                                    why='"{0}" promises to make up losses'))
         elif token.family == "compensation":
-            loss = scope.nearest(token, ("loss",), COMPENSATION_WINDOW)
+            loss = scope.nearest(token, ("loss",), COMPENSATION_WINDOW, across_questions=True)
             if loss is not None:
                 yield _fault_checked(scope, _Candidate("compensation", (token, loss),
                                                        why='"{0}" is offered for "{1}"'))

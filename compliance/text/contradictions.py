@@ -42,12 +42,13 @@ FAMILIES = {
     # Asking to be treated as professional: with these even a weak reward ("free") is an inducement.
     "opt_up": ["opt up", "opt-up", "opting up", "upgrade to pro*", "upgrade to professional*",
                "become a professional*", "become professional", "switch to professional*",
-               "switch to a pro*", "apply for professional*", "go pro", "申请成为专业*",
+               "switch to a pro*", "apply for professional*", "request professional*",
+               "ask to be treated as professional", "go pro", "认定为专业*", "申请成为专业*",
                "升级为专业*", "转为专业*", "成为专业*", "升级专业*", "认证专业*"],
     "reward": ["bonus*", "reward*", "cashback", "cash back", "rebate*", "gift*", "free credit",
                "voucher*", "prize*", "cash", "赠金", "奖励", "返现", "返佣", "礼金", "红包", "赠送",
-               "送", "返还", "礼品", "优惠", "回馈"],
-    "weak_reward": ["free", "complimentary", "免费"],
+               "送", "返还", "礼品", "优惠", "回馈", "获赠", "赠", "交易金", "体验金"],
+    "weak_reward": ["free", "complimentary", "credit", "免费"],
     # The client made liable for a deficit: negative balance protection undone.
     "liability": ["liable for", "responsible for", "must pay", "pay us", "owe us", "you owe",
                   "应补足", "须补足", "必须补足", "负责偿还", "应偿还", "须偿还", "补足"],
@@ -80,8 +81,14 @@ def contradictions(text: str, vocabulary: Mapping[str, Sequence[str]] | None = N
                    kinds: Iterable[str] | None = None) -> tuple[Contradiction, ...]:
     """The contradictions ``text`` states, left to right."""
     wanted = frozenset(kinds) if kinds is not None else frozenset(KINDS)
-    vocab = Vocabulary.of({**_QUIET, **FAMILIES, **(vocabulary or {})}, extra_families=FAMILIES)
+    vocab = _default() if not vocabulary else Vocabulary.of({**_QUIET, **FAMILIES, **vocabulary},
+                                                              extra_families=FAMILIES)
     return _contradictions(text, vocab, wanted)
+
+
+@lru_cache(maxsize=1)
+def _default() -> Vocabulary:
+    return Vocabulary.of({**_QUIET, **FAMILIES}, extra_families=FAMILIES)
 
 
 @lru_cache(maxsize=4096)

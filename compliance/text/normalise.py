@@ -119,10 +119,11 @@ def _normalise_cached(text: str) -> Normalised:
             chars.append(out)
             starts.append(index)
             ends.append(index + 1)
-    if any(is_cjk(c) for c in chars):
+    if not text.isascii() and any(is_cjk(c) for c in chars):
         _to_simplified(chars)
-    chars, starts, ends = _drop_cjk_fillers(chars, starts, ends)
-    chars, starts, ends = _join_spaced_letters(chars, starts, ends)
+        chars, starts, ends = _drop_cjk_fillers(chars, starts, ends)
+    if _may_be_spaced("".join(chars)):
+        chars, starts, ends = _join_spaced_letters(chars, starts, ends)
     _read_leet(chars)
     chars, starts, ends = _squeeze_spaces(chars, starts, ends)
     return Normalised(text, "".join(chars), tuple(starts), tuple(ends))
@@ -172,6 +173,17 @@ def _drop_cjk_fillers(chars: list[str], starts: list[int], ends: list[int]
     return _filter(chars, starts, ends, keep)
 
 
+@lru_cache(maxsize=1)
+def _spaced_pattern() -> Any:
+    import re2
+    return re2.compile(r"(?:^|[^a-z0-9])[a-z][ .\-_*][a-z][ .\-_*][a-z][ .\-_*][a-z](?:[^a-z0-9]|$)")
+
+
+def _may_be_spaced(text: str) -> bool:
+    """A cheap test before the letter-by-letter pass: four single letters, one separator apart."""
+    return _spaced_pattern().search(text) is not None
+
+
 def _join_spaced_letters(chars: list[str], starts: list[int], ends: list[int]
                          ) -> tuple[list[str], list[int], list[int]]:
     """"g u a r a n t e e d" -> "guaranteed": four or more single letters, one separator apart."""
@@ -197,6 +209,8 @@ def _join_spaced_letters(chars: list[str], starts: list[int], ends: list[int]
 
 
 def _read_leet(chars: list[str]) -> None:
+    if not any(c in _LEET for c in chars):
+        return
     for index in range(1, len(chars) - 1):
         if chars[index] in _LEET and _is_latin_letter(chars[index - 1]) and _is_latin_letter(chars[index + 1]):
             chars[index] = _LEET[chars[index]]

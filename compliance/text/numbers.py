@@ -72,9 +72,16 @@ def _chinese_number(text: str) -> Decimal | None:
     return Decimal(_CHINESE_DIGITS[text]) if len(text) == 1 else None
 
 
+def _may_state_numbers(text: str) -> bool:
+    return any(c.isdigit() for c in text) or "倍" in text or "times" in text or "百分之" in text
+
+
+@lru_cache(maxsize=4096)
 def multiples(text: str) -> list[tuple[int, int, Decimal]]:
     """Leverage-like multiples in a *normalised* text: (start, end, times), left to right."""
     found: list[tuple[int, int, Decimal]] = []
+    if not _may_state_numbers(text):
+        return found
     patterns = _patterns()
     for name in ("one_to", "to_one", "times", "funds", "words"):
         for match in patterns[name].finditer(text):
@@ -97,8 +104,11 @@ def multiples(text: str) -> list[tuple[int, int, Decimal]]:
     return sorted(found)
 
 
+@lru_cache(maxsize=4096)
 def rates_of_return(text: str) -> list[tuple[int, int]]:
     """Spans of percentages stated with a period ("2% per week") in a *normalised* text."""
+    if "%" not in text:
+        return []
     return [(m.start(), m.end()) for m in _patterns()["rate"].finditer(text)]
 
 

@@ -40,18 +40,29 @@ class Scope:
             out.append(total)
         return tuple(out)
 
+    def _segments(self, questions_end: bool) -> tuple[int, ...]:
+        """The segment of each character: sentences, or (``questions_end`` False) passages in
+        which a question runs on into its answer ("Lost money? We refund it.")."""
+        text = self.normalised.text
+        out, segment = [], 0
+        for index, char in enumerate(text):
+            out.append(segment)
+            if (char in _SENTENCE_ENDS and (questions_end or char not in "?？")) or (
+                    char == "." and (index + 1 == len(text) or not text[index + 1].isalnum())):
+                segment += 1
+        out.append(segment)
+        return tuple(out)
+
     @cached_property
     def _sentence_of(self) -> tuple[int, ...]:
-        text = self.normalised.text
-        out = []
-        sentence = 0
-        for index, char in enumerate(text):
-            out.append(sentence)
-            if char in _SENTENCE_ENDS or (char == "." and (index + 1 == len(text)
-                                                           or not text[index + 1].isalnum())):
-                sentence += 1
-        out.append(sentence)
-        return tuple(out)
+        return self._segments(questions_end=True)
+
+    @cached_property
+    def _passage_of(self) -> tuple[int, ...]:
+        return self._segments(questions_end=False)
+
+    def same_passage(self, left: Token, right: Token) -> bool:
+        return self._passage_of[left.start] == self._passage_of[right.start]
 
     def sentence(self, position: int) -> int:
         return self._sentence_of[min(position, len(self._sentence_of) - 1)]
@@ -76,12 +87,15 @@ class Scope:
         return [t for t in self.tokens if t.family in wanted and left.end <= t.start and t.end <= right.start]
 
     def nearest(self, anchor: Token, families: Iterable[str], window: float,
-                exclude: Sequence[Token] = ()) -> Token | None:
-        """The closest token of ``families`` in the anchor's sentence within ``window`` units,
-        either side, with no contrast word ("but", 但是) in between."""
+                exclude: Sequence[Token] = (), across_questions: bool = False) -> Token | None:
+        """The closest token of ``families`` in the anchor's sentence (or, ``across_questions``,
+        its question and answer) within ``window`` units, either side, with no contrast word
+        ("but", 但是) in between."""
         wanted = set(families)
         best: tuple[float, int, Token] | None = None
-        for token in self.sentence_tokens(anchor):
+        pool = ([t for t in self.tokens if self.same_passage(t, anchor)] if across_questions
+                else self.sentence_tokens(anchor))
+        for token in pool:
             if token.family not in wanted or token == anchor or token in exclude:
                 continue
             distance = self.gap(anchor, token)
@@ -102,6 +116,8 @@ class Scope:
                 return None
             if token.family == "contrast":
                 return None
+            if token.family == "self_subject" and self._after_clause_break(token):
+                return None   # "客户未能清偿欠款的，本公司可…": the firm's clause is not negated
             if token.family not in _NEGATORS or token in consumed:
                 continue
             reach = NEGATION_SCOPE
@@ -110,6 +126,10 @@ class Scope:
             if self.gap(token, head) <= reach:
                 return token
         return None
+
+    def _after_clause_break(self, token: Token) -> bool:
+        before = self.normalised.text[:token.start].rstrip()
+        return bool(before) and before[-1] in ",;:，；："
 
     def _opens_clause(self, token: Token, head: Token) -> bool:
         """"No investment is risk-free": a "no" that opens its clause denies the whole clause,

@@ -24,7 +24,7 @@ CLAIM_FAMILIES = {
                   "rely on", "保你", "稳稳", "百分百", "百分之百"],
     "object": ["return", "returns", "return on", "profit", "profits", "profitable", "income",
                "yield", "yields", "principal", "capital", "earning", "earnings", "gain", "gains",
-               "payout*", "dividend*", "earn", "earns", "make money", "make a profit", "double your",
+               "payout*", "dividend*", "growth", "earn", "earns", "make money", "make a profit", "double your",
                "收益", "收益率", "本金", "利润", "回报", "回报率", "利息", "盈利", "获利", "赚钱",
                "赚", "分红", "收入", "年化", "月收益", "日收益", "派息", "翻倍"],
     "safe": ["safe", "100% safe", "protected", "secure", "secured", "无忧", "安全", "有保障", "无损",
@@ -69,6 +69,7 @@ GRAMMAR_FAMILIES = {
                  "dont", "doesn't", "doesnt", "didn't", "isn't", "aren't", "wasn't", "shan't",
                  "shall not", "must not", "may not", "nothing", "neither", "nor", "nobody",
                  "no one", "no-one", "unable", "in no way", "by no means", "without",
+                 "no such thing as", "no such thing",
                  "prohibited", "forbidden", "refrain from", "不", "没", "没有", "未能", "无法",
                  "不能", "不会", "不得", "严禁", "禁止", "绝不", "从不", "从未", "不予", "决不",
                  "并不", "亦不", "也不", "不可", "不构成", "并非", "绝非", "勿", "不是", "不再",
@@ -192,6 +193,17 @@ class Vocabulary:
     def of(mapping: Mapping[str, Sequence[str]] | None = None, *,
            extra_families: Iterable[str] = ()) -> "Vocabulary":
         """The defaults, with the families ``mapping`` names replaced by its lists."""
+        items = list((mapping or {}).items())
+        if all(isinstance(entries, (list, tuple)) for _, entries in items):
+            try:
+                key = tuple((family, tuple(entries)) for family, entries in items)
+                return _merged(key, tuple(extra_families))
+            except TypeError:   # an unhashable entry: the checks below say what is wrong
+                pass
+        return Vocabulary._merge(mapping, extra_families)
+
+    @staticmethod
+    def _merge(mapping: Mapping[str, Sequence[str]] | None, extra_families: Iterable[str]) -> "Vocabulary":
         merged = dict(DEFAULTS)
         known = set(DEFAULTS) | set(extra_families)
         for family, entries in (mapping or {}).items():
@@ -211,6 +223,12 @@ class Vocabulary:
         return _lexer(self).tokens(text)
 
 
+@lru_cache(maxsize=256)
+def _merged(key: tuple[tuple[str, tuple[Any, ...]], ...], extra_families: tuple[str, ...]) -> Vocabulary:
+    # Rules pass the same vocabulary map for every text: merge and validate it once.
+    return Vocabulary._merge(dict(key), extra_families)
+
+
 @lru_cache(maxsize=64)
 def _vocabulary(families: tuple[tuple[str, tuple[str, ...]], ...]) -> Vocabulary:
     return Vocabulary(tuple((family, tuple(_normalise_entry(e) for e in entries if e.strip()))
@@ -220,7 +238,12 @@ def _vocabulary(families: tuple[tuple[str, tuple[str, ...]], ...]) -> Vocabulary
 def coerce(vocabulary: "Vocabulary | Mapping[str, Sequence[str]] | None") -> Vocabulary:
     if isinstance(vocabulary, Vocabulary):
         return vocabulary
-    return Vocabulary.of(vocabulary)
+    return _default() if not vocabulary else Vocabulary.of(vocabulary)
+
+
+@lru_cache(maxsize=1)
+def _default() -> Vocabulary:
+    return Vocabulary.of()
 
 
 def _normalise_entry(entry: str) -> str:
