@@ -2,7 +2,8 @@
 figures reached (a regression fails), and each finding must point at its labelled phrase.
 
 ``dev`` is the part the analysers were tuned against; ``holdout`` was written before any tuning
-and ``late`` after the tuning rounds, neither tuned against. The floors are those measured,
+``late`` after the tuning rounds and ``final`` after the last fix, none of them tuned against
+(``holdout`` and ``late`` were measured, then their misses fixed; ``final`` was measured once). The floors are those measured,
 rounded down."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from compliance.text.evaluation import load, score, score_numbers
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "corpus", "prose")
-FLOORS = {"dev": (0.97, 0.97), "holdout": (0.90, 0.85), "late": (0.90, 0.85)}
+FLOORS = {"dev": (0.97, 0.97), "holdout": (0.90, 0.85), "late": (0.90, 0.85), "final": (0.85, 0.80)}
 SPAN_FLOOR = 0.95
 
 
@@ -39,7 +40,7 @@ def test_numbers_stated_in_prose(part: str) -> None:
 
 
 def test_the_corpus_has_the_shape_it_claims() -> None:
-    dev, holdout = _items("dev"), _items("holdout") + _items("late")
+    dev, holdout = _items("dev"), _items("holdout") + _items("late") + _items("final")
     everything = dev + holdout
     assert len(everything) >= 800
     assert len(holdout) >= 0.3 * len(everything)
