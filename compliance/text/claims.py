@@ -236,7 +236,7 @@ def _denied_loss(scope: Scope, index: int, loss: Token) -> Iterable[_Candidate]:
     if scope.between(negator, loss, ("blocker",)):
         return
     after = [t for t in scope.sentence_tokens(loss) if t.start >= loss.end and t.family == "exceed"
-             and scope.gap(loss, t) <= 3.0]
+             and scope.gap(loss, t) <= 3.0 and not _exceeds_a_gain(scope, t)]
     principal = scope.nearest(loss, ("safe_object",), 4.0)
     kind = "guarantee" if principal is not None else "no_risk"
     tokens = (negator, loss) + ((principal,) if principal is not None else ())
@@ -250,6 +250,13 @@ def _denied_loss(scope: Scope, index: int, loss: Token) -> Iterable[_Candidate]:
                          why='"{0}" promises "{1} {2}"')
     else:
         yield _Candidate(kind, tokens, consumed=(negator,), why='"{0} {1}" promises no loss')
+
+
+def _exceeds_a_gain(scope: Scope, exceed: Token) -> bool:
+    """"Never lose more than they make" compares the loss with a gain: a promise of no net loss,
+    not a limit at the deposit."""
+    following = [t for t in scope.sentence_tokens(exceed) if t.start >= exceed.end]
+    return bool(following) and following[0].family == "object" and scope.gap(exceed, following[0]) <= 2.0
 
 
 def _governing_guarantee(scope: Scope, negator: Token) -> Token | None:

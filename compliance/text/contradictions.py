@@ -23,7 +23,8 @@ WINDOW = 8.0
 
 FAMILIES = {
     "set_off": ["set off", "set-off", "setoff", "offset", "deduct*", "debit*", "transfer*",
-                "apply funds", "抵扣", "扣除", "抵销", "抵消", "冲抵", "划转", "扣划", "扣减"],
+                "apply funds", "use money", "use the money", "use funds", "use the funds", "clear",
+                "settle", "抵扣", "扣除", "抵销", "抵消", "冲抵", "划转", "扣划", "扣减"],
     "other_account": ["other account*", "another account", "any account", "other accounts",
                       "accounts with the group", "其他账户", "另一账户", "其它账户", "名下其他"],
     "strong_recovery": ["debt collection*", "collection agenc*", "debt collector*", "催收", "追偿",
