@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from compliance.text.normalise import normalise
 from compliance.text.numbers import multiples, rates_of_return
@@ -66,8 +67,7 @@ class Analysis:
         return frozenset(claim.kind for claim in self.claims)
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     kind: str
     tokens: tuple[Token, ...]   # trigger tokens, the head (whose polarity counts) first
     consumed: tuple[Token, ...] = ()   # negations that are part of the claim itself

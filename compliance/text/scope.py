@@ -7,7 +7,6 @@ Distances are counted in *units*: one per Latin word or number, one half per Chi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 
 from compliance.text.normalise import Normalised, is_cjk
@@ -19,12 +18,13 @@ SHORT_NEGATION_SCOPE = 1.5  # "no" reaches the next word: "no guarantee", not "n
 _NEGATORS = ("negation", "negation_short", "none_after")
 
 
-@dataclass(frozen=True)
 class Scope:
-    """A normalised text with its tokens, sentences and word distances."""
+    """A normalised text with its tokens, sentences and word distances (a plain class: it only
+    serves one analysis, and keeps its derived tables as cached properties)."""
 
-    normalised: Normalised
-    tokens: tuple[Token, ...]
+    def __init__(self, normalised: Normalised, tokens: tuple[Token, ...]):
+        self.normalised = normalised
+        self.tokens = tokens
 
     @cached_property
     def _units(self) -> tuple[float, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from compliance.text.normalise import is_cjk, normalise
 
@@ -174,9 +174,9 @@ FUZZY_MIN_LENGTH = 7
 _SUFFIXES = ("", "s", "d", "ed", "es", "ing")
 
 
-@dataclass(frozen=True)
-class Token:
-    """One word of a family found in a normalised text (offsets into the normalised text)."""
+class Token(NamedTuple):
+    """One word of a family found in a normalised text (offsets into the normalised text).
+    A named tuple, not a dataclass: it is internal, and dataclasses cost start-up time."""
 
     family: str
     start: int
@@ -186,7 +186,7 @@ class Token:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Families of entries, each a tuple of normalised entries."""
+    """Families of entries, each a tuple of entries as written (normalised when a lexer is built)."""
 
     families: tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -220,8 +220,12 @@ class Vocabulary:
         return dict(self.families).get(family, ())
 
     def tokens(self, text: str) -> tuple[Token, ...]:
-        """Every family word in the normalised ``text``, left to right, longest match first."""
-        return _lexer(self).tokens(text)
+        """Every family word in the normalised ``text``, left to right, longest match first.
+
+        A text with no Chinese is read with the entries that have none, so an English-only check
+        builds a smaller lexer and never loads OpenCC for the Chinese entries."""
+        chinese = not text.isascii() and any(is_cjk(char) for char in text)
+        return _lexer(self, chinese).tokens(text)
 
 
 @lru_cache(maxsize=256)
@@ -232,7 +236,7 @@ def _merged(key: tuple[tuple[str, tuple[Any, ...]], ...], extra_families: tuple[
 
 @lru_cache(maxsize=64)
 def _vocabulary(families: tuple[tuple[str, tuple[str, ...]], ...]) -> Vocabulary:
-    return Vocabulary(tuple((family, tuple(_normalise_entry(e) for e in entries if e.strip()))
+    return Vocabulary(tuple((family, tuple(e.strip() for e in entries if e.strip()))
                             for family, entries in families))
 
 
@@ -247,7 +251,14 @@ def _default() -> Vocabulary:
     return Vocabulary.of()
 
 
+_PLAIN_ASCII = frozenset("abcdefghijklmnopqrstuvwxyz -'&/.%:*")
+
+
+@lru_cache(maxsize=8192)
 def _normalise_entry(entry: str) -> str:
+    lowered = " ".join(entry.lower().split())
+    if set(lowered) <= _PLAIN_ASCII:   # most English entries: nothing else to normalise
+        return lowered
     star = entry.rstrip().endswith("*")
     text = normalise(entry.rstrip().rstrip("*")).text.strip()
     return text + ("*" if star else "")
@@ -260,14 +271,17 @@ def _canonical(text: str) -> str:
 class _Lexer:
     """One RE2 alternation of every entry (leftmost-longest), and a table back to the families."""
 
-    def __init__(self, vocabulary: Vocabulary):
+    def __init__(self, vocabulary: Vocabulary, chinese: bool):
         import re2  # linear time on untrusted text; loaded when the first text is analysed
 
+        families = tuple((family, tuple(_normalise_entry(e) for e in entries
+                                        if chinese or not any(is_cjk(c) for c in e)))
+                         for family, entries in vocabulary.families)
         rank = {family: index for index, family in enumerate(PRECEDENCE)}
         exact: dict[str, str] = {}
         prefixes: list[tuple[str, str]] = []
         alternatives: set[str] = set()
-        for family, entries in sorted(vocabulary.families, key=lambda fe: rank.get(fe[0], 99)):
+        for family, entries in sorted(families, key=lambda fe: rank.get(fe[0], 99)):
             for entry in entries:
                 star = entry.endswith("*")
                 word = entry.rstrip("*")
@@ -280,7 +294,7 @@ class _Lexer:
                     exact.setdefault(_canonical(word), family)
         self.exact = exact
         self.prefixes = prefixes
-        self.fuzzy = _deletion_index(vocabulary)
+        self.fuzzy = _deletion_index(families)
         self.words = re2.compile(r"\b[a-z]{%d,}\b" % FUZZY_MIN_LENGTH)
         options = re2.Options()
         options.longest_match = True
@@ -329,10 +343,10 @@ def _deletes(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
-def _deletion_index(vocabulary: Vocabulary) -> dict[str, str]:
+def _deletion_index(families: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
     """Each form of each long single-word entry, and each form less one letter -> its family."""
     index: dict[str, str] = {}
-    for family, entries in vocabulary.families:
+    for family, entries in families:
         if family not in FUZZY_FAMILIES:
             continue
         for entry in entries:
@@ -355,13 +369,9 @@ def _nearest_family(word: str, index: dict[str, str]) -> str | None:
 
 
 def _entry_pattern(word: str, star: bool, re2: Any) -> str:
-    parts = []
-    for index, char in enumerate(word):
-        if char in " -" and not (is_cjk(word[index - 1]) if index else True):
-            parts.append("[ \\-]?")
-        else:
-            parts.append(re2.escape(char))
-    body = "".join(parts)
+    # A space or hyphen inside an English entry matches a space, a hyphen or nothing.
+    pieces = [piece for piece in word.replace("-", " ").split(" ")]
+    body = "[ \\-]?".join(re2.escape(piece) for piece in pieces) if word.isascii() else re2.escape(word)
     latin_start = word[0].isascii() and word[0].isalnum()
     latin_end = word[-1].isascii() and word[-1].isalnum()
     if star:
@@ -370,5 +380,5 @@ def _entry_pattern(word: str, star: bool, re2: Any) -> str:
 
 
 @lru_cache(maxsize=64)
-def _lexer(vocabulary: Vocabulary) -> _Lexer:
-    return _Lexer(vocabulary)
+def _lexer(vocabulary: Vocabulary, chinese: bool = True) -> _Lexer:
+    return _Lexer(vocabulary, chinese)
