@@ -36,6 +36,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compliance import vocabulary
 from compliance.documents.model import Document, FieldPath, render_path
 from compliance.dsl.units import Duration, Money
 from compliance.errors import Diagnostic, InputError
@@ -43,14 +44,12 @@ from compliance.errors import Diagnostic, InputError
 if TYPE_CHECKING:
     import jinja2
 
-CFD_PRODUCTS = ("cfd", "spread_bet", "rolling_spot_fx", "restricted_option")
-LOAN_PRODUCTS = ("margin_loan", "margin_account")
-# Canonical order of underlying classes (the contract models' order).
-CLASS_ORDER = ("fx_major", "fx_minor", "gold", "index_major", "index_minor", "commodity", "equity",
-               "crypto", "bond", "other")
+CFD_PRODUCTS = vocabulary.CFD_LIKE_PRODUCTS
+LOAN_PRODUCTS = vocabulary.LOAN_PRODUCTS
+CLASS_ORDER = vocabulary.UNDERLYING_CLASSES
 EXAMPLE_DEPOSIT = Decimal(10_000)
 EXAMPLE_MOVES = (Decimal("0.05"), Decimal("0.10"))
-# ESMA's standard warning for a provider without 12 months of history (domain.md §1.8).
+# ESMA's standard warning for a provider without 12 months of history (docs/sources.md, EU).
 NEW_PROVIDER_RANGE = (Decimal("0.74"), Decimal("0.89"))
 LANGUAGES = ("en", "zh")
 FORMATS = ("text", "markdown", "html")
@@ -265,7 +264,7 @@ def build_disclosure(document: Document) -> Disclosure:
                     why=" for the worked example")
 
     # Leverage per class: as stated, or from the initial margin, or (margin loans) from the
-    # 融资保证金比例 f, which allows at most L = 1 + 1/f (domain.md §4.1).
+    # 融资保证金比例 f, which allows at most L = 1 + 1/f (docs/sources.md, CN).
     leverage = {name: value.times for name, value in (data.get("leverage") or {}).items()}
     stated_margin = {name: value.fraction for name, value in (data.get("initial_margin") or {}).items()}
     for name, fraction in stated_margin.items():

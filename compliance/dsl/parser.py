@@ -183,6 +183,19 @@ class _Builder:
         return ast.Exception_(rule_id.value, base_id.value, title.value, tuple(clauses),
                               _span(self.read, children[0], children[-1]))
 
+    def section_exception(self, children: list[Any]) -> ast.Exception_:
+        _exception, rule_id, _to, _section, name, title, *clauses = children
+        return ast.Exception_(rule_id.value, "", title.value, tuple(clauses),
+                              _span(self.read, children[0], children[-1]), section=name.value)
+
+    def section(self, children: list[Any]) -> ast.Section:
+        _section, name, title, *clauses = children
+        return ast.Section(name.value, title.value, tuple(clauses), _around(self.read, children))
+
+    def assume(self, children: list[Any]) -> ast.Assumption:
+        _assume, rule_id, title, *clauses = children
+        return ast.Assumption(rule_id.value, title.value, tuple(clauses), _around(self.read, children))
+
     def disable(self, children: list[Any]) -> ast.Disable:
         _disable, rule_id, _because, reason = children
         return ast.Disable(rule_id.value, reason.value, _span(self.read, children[0], reason))
@@ -197,7 +210,31 @@ class _Builder:
         return self._clause("severity", children[-1].value, children)
 
     def citation(self, children: list[Any]) -> ast.Clause:
-        return self._clause("citation", children[-1].value, children)
+        cited = []
+        for dated in children[1:]:
+            if not isinstance(dated, ast.DatedValue):
+                continue  # a comma
+            if not (isinstance(dated.value, ast.Literal) and isinstance(dated.value.value, str)):
+                raise self.error(dated.value.span, "a citation is a quoted text (optionally 'from DATE')")
+            cited.append(ast.DatedCitation(dated.value.value, dated.effective, dated.span))
+        return self._clause("citation", tuple(cited), children)
+
+    def rule_source(self, children: list[Any]) -> ast.Clause:
+        return self._clause("source", children[-1].value, children)
+
+    def confidence(self, children: list[Any]) -> ast.Clause:
+        return self._clause("confidence", children[-1].value, children)
+
+    def silence(self, children: list[Any]) -> ast.Clause:
+        _silence, severity, reason = children
+        value = ast.Silence(severity.value, reason.value if reason is not None else "",
+                            _around(self.read, children))
+        return self._clause("silence", value, [child for child in children if child is not None])
+
+    def set_default(self, children: list[Any]) -> ast.Clause:
+        _set, target, _equal, value = children
+        span = _span(self.read, children[0], value)
+        return ast.Clause("set", ast.SetDefault(target, value, span), span)
 
     def applies_to(self, children: list[Any]) -> ast.Clause:
         return self._clause("applies_to", children[-1].value, children)

@@ -136,7 +136,7 @@ def leverage_of(first: Any, second: Any = None) -> Any:
         return Leverage(first.amount / second.amount)
 
 
-# ---- liquidation maths (domain.md section 6; the numbers live in compliance.risk) -----------------
+# ---- liquidation maths (docs/sources.md, formulas; the numbers live in compliance.risk) -----------------
 
 @builtin("liquidation_drop", "liquidation_drop(leverage, maintenance) -> percent",
          "How far the price can fall before a margin loan at this leverage reaches its maintenance "
@@ -395,6 +395,107 @@ def days_between(start: Any, end: Any) -> Any:
     if _missing(start, end):
         return MISSING
     return Decimal((end - start).days)
+
+
+# ---- reading facts from what the document states ------------------------------------------------
+
+def _check_either(types: Sequence[T.Type]) -> T.Type:
+    if len(types) != 2:
+        raise SignatureError(f"takes 2 arguments, {len(types)} given")
+    first, second = types
+    if "any" not in (first.kind, second.kind) and first.kind != second.kind:
+        raise SignatureError(f"both arguments must be of one kind, not {first} and {second}")
+    return first if first.kind != "any" else second
+
+
+@builtin("either", "either(value, otherwise) -> value",
+         "The first value when the document states it, else the second: a term read from its key, "
+         "or failing that from the contract's text.", _check_either, vectorisable=False)
+def either(value: Any, otherwise: Any) -> Any:
+    return otherwise if value is MISSING else value
+
+
+def _check_pluck(types: Sequence[T.Type]) -> T.Type:
+    _expect(types, {"list"}, {"string"})
+    element = types[0].element
+    if element is not None and element.kind == "record":
+        return T.list_of(_common_field(element))
+    return T.list_of(T.ANY)
+
+
+def _common_field(record: T.Type) -> T.Type:
+    kinds = {field.required().kind for field in record.fields.values()}
+    return T.STRING if kinds == {"string"} else T.ANY
+
+
+@builtin("pluck", "pluck(list, field) -> list",
+         "The given field of each item of a list, leaving out items that do not state it: "
+         "pluck(clauses, \"text\") is the text of every clause.", _check_pluck, vectorisable=False)
+def pluck(items: Any, name: Any) -> Any:
+    if items is MISSING or name is MISSING:
+        return MISSING
+    picked = [item.get(name) for item in items if isinstance(item, dict)]
+    return [value for value in picked if value is not None and value is not MISSING]
+
+
+# A percentage as prose writes it: 50%, 50 %, 50.5%, 50％ (NFKC makes the full-width sign '%').
+_PERCENT_IN_TEXT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,4})?)\s?%")
+_SENTENCE_END = re.compile(r"[.;!?](?=\s|$)|[。；！？\n]")  # not the point of 50.5%
+
+
+def _percent_matches(text: str) -> list[tuple[int, Percent]]:
+    return [(found.start(), Percent(Decimal(found.group(1)) / 100))
+            for found in _PERCENT_IN_TEXT.finditer(normalise(text))]
+
+
+@builtin("percentages_in", "percentages_in(text) -> list of percent",
+         "Every percentage the text (or any text of a list) states, in order: for checking that a "
+         "warning states the figure a key gives.",
+         _returns(T.list_of(T.PERCENT), _TEXT), vectorisable=False)
+def percentages_in(texts: Any) -> Any:
+    if texts is MISSING:
+        return MISSING
+    return [value for text in _texts(texts) for _at, value in _percent_matches(text)]
+
+
+@builtin("percentage_near", "percentage_near(text, phrases) -> percent",
+         "The first percentage stated in a sentence that names one of the phrases (\"close out\", "
+         "\"平仓\"): a term the contract's text states where no key does; missing when none.",
+         _returns(T.PERCENT, _TEXT, {"list", "string"}), vectorisable=False)
+def percentage_near(texts: Any, phrases: Any) -> Any:
+    if texts is MISSING:
+        return MISSING
+    for text in _texts(texts):
+        for sentence in _SENTENCE_END.split(normalise(text)):
+            if find_phrase(sentence, phrases) is not None:
+                found = _percent_matches(sentence)
+                if found:
+                    return found[0][1]
+    return MISSING
+
+
+@builtin("says", "says(text, phrases) -> bool",
+         "True when the text (or any text of a list) says one of the phrases; missing when it does "
+         "not: prose that does not mention a term is silent on it, not a denial of it.",
+         _TEXT_CHECK, vectorisable=False)
+def says(texts: Any, phrases: Any) -> Any:
+    if texts is MISSING:
+        return MISSING
+    return True if find_phrase(texts, phrases) is not None else MISSING
+
+
+def _check_stated(types: Sequence[T.Type]) -> T.Type:
+    if len(types) != 1:
+        raise SignatureError(f"takes 1 argument, {len(types)} given")
+    return T.BOOL
+
+
+@builtin("stated", "stated(value) -> bool",
+         "True when the document states the value; missing when it does not, so a rule that only "
+         "asks for a term to be stated reports it as not stated instead of failing.",
+         _check_stated, vectorisable=False)
+def stated(value: Any) -> Any:
+    return MISSING if value is MISSING else True
 
 
 # The builtins that read prose (claims, contradictions, numbers, language) live in their own module.

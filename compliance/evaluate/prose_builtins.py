@@ -184,11 +184,11 @@ def leverages_in(texts: Any) -> Any:
     return [Leverage(n.value) for text in _texts(texts) for n in numbers_in(text, "leverage")]
 
 
-@builtin("percents_in", "percents_in(text, kind) -> list of percent",
+@builtin("percentages_of", "percentages_of(text, kind) -> list of percent",
          "The percentages the text states of kind \"close_out\" (a close-out or stop-out level) or "
          "\"interest_rate\", in order.",
          _text_check(T.list_of(T.PERCENT), _TEXT, {"string"}), vectorisable=False)
-def percents_in(texts: Any, kind: Any) -> Any:
+def percentages_of(texts: Any, kind: Any) -> Any:
     if texts is MISSING or kind is MISSING:
         return MISSING
     from compliance.text.numbers import numbers_in

@@ -27,8 +27,8 @@ from compliance.evaluate.values import MISSING
 
 BOUNDARY_BAND = 1e-9
 EPS = 2.0 ** -52          # twice float64's unit roundoff: a safe bound for one rounding
-NOT_APPLICABLE, PASSED, FAILED = 0, 1, 2
-OUTCOME_NAMES = ("not_applicable", "passed", "failed")
+NOT_APPLICABLE, PASSED, FAILED, NOT_STATED = 0, 1, 2, 3
+OUTCOME_NAMES = ("not_applicable", "passed", "failed", "not_stated")
 
 
 class Unsupported(Exception):
@@ -413,7 +413,7 @@ def _arith_unit(op: str, left: Num, right: Num) -> str:
 @dataclass(frozen=True)
 class RuleOutcomes:
     rule: CheckedRule
-    outcomes: np.ndarray          # int8 per row: NOT_APPLICABLE, PASSED, FAILED
+    outcomes: np.ndarray          # int8 per row: NOT_APPLICABLE, PASSED, FAILED, NOT_STATED
     fallback_rows: int            # rows settled by the exact scalar evaluator
     vectorised: bool              # False when the rule could not be compiled at all
 
@@ -441,10 +441,11 @@ def _vector_outcomes(rule: CheckedRule, compiler: Compiler) -> np.ndarray:
     n = compiler.n
     applies = np.ones(n, dtype=bool)
     undecided = np.zeros(n, dtype=bool)
-    if rule.when is not None:
-        when = compiler.condition(rule.when)
-        applies = _rows(when.value & when.known, n).copy()
-        undecided |= _rows(when.undecided, n)
+    for condition in (*rule.scope, *((rule.when,) if rule.when is not None else ())):
+        when = compiler.condition(condition)
+        # a row already outside an earlier condition does not depend on this one
+        undecided |= applies & _rows(when.undecided, n)
+        applies &= _rows(when.value & when.known, n)
     outcomes = np.full(n, NOT_APPLICABLE, dtype=np.int8)
     remaining = applies.copy()
     requirements: list[tuple[np.ndarray, ast.Expr]] = []
@@ -456,12 +457,15 @@ def _vector_outcomes(rule: CheckedRule, compiler: Compiler) -> np.ndarray:
         if exception.require is not None:
             requirements.append((hit, exception.require))
     requirements.append((remaining, rule.require))
+    silent = FAILED if rule.silence == "breach" else NOT_STATED
     for rows, requirement in requirements:
         holds = compiler.condition(requirement)
         undecided |= rows & _rows(holds.undecided, n)
-        passed = _rows(holds.value & holds.known, n)
+        known = _rows(holds.known, n)
+        passed = known & _rows(holds.value, n)
         outcomes[rows & passed] = PASSED
-        outcomes[rows & ~passed] = FAILED
+        outcomes[rows & known & ~passed] = FAILED
+        outcomes[rows & ~known] = silent
     compiler.undecided = undecided
     return outcomes
 
@@ -470,7 +474,7 @@ def _scalar_outcomes(rule: CheckedRule, snapshot: Any, params: Mapping[str, Any]
                      rows: np.ndarray, ruleset: Ruleset | None) -> np.ndarray:
     from compliance.evaluate.scalar import Evaluator, evaluate_rule, overall
 
-    codes = {"not_applicable": NOT_APPLICABLE, "passed": PASSED, "failed": FAILED}
+    codes = {name: code for code, name in enumerate(OUTCOME_NAMES)}
     result = np.empty(rows.size, dtype=np.int8)
     sources = ruleset.sources if ruleset is not None else {}
     for position, row in enumerate(rows):
@@ -479,9 +483,39 @@ def _scalar_outcomes(rule: CheckedRule, snapshot: Any, params: Mapping[str, Any]
     return result
 
 
+@dataclass(frozen=True)
+class AssumedColumn:
+    """An assumption of the ruleset that a snapshot needed: ``rows`` accounts did not state
+    ``column`` and are read with ``value``."""
+
+    assumption: Any          # CheckedAssumption
+    column: str
+    value: str
+    rows: int
+
+
+def apply_column_assumptions(ruleset: Ruleset, snapshot: Any, params: Mapping[str, Any],
+                             as_of: _dt.date) -> tuple[Any, list[AssumedColumn]]:
+    """The snapshot as the account rules read it: each column an assumption covers, filled with
+    its default where the snapshot does not state it (the column absent, or empty cells)."""
+    from compliance.documents.model import Document
+    from compliance.evaluate.scalar import Evaluator
+
+    assumed: list[AssumedColumn] = []
+    for assumption in ruleset.assumptions:
+        if assumption.target != "account" or len(assumption.path) != 1:
+            continue
+        value = Evaluator(Document("account", "", {}), params, as_of).value(assumption.value, {})
+        snapshot, rows = snapshot.with_default(assumption.path[0], value)
+        if rows:
+            assumed.append(AssumedColumn(assumption, assumption.path[0], value, rows))
+    return snapshot, assumed
+
+
 def evaluate_snapshot(ruleset: Ruleset, snapshot: Any, as_of: _dt.date,
                       params: Mapping[str, Any] | None = None) -> list[RuleOutcomes]:
-    """Every account rule of the ruleset over the snapshot."""
+    """Every account rule of the ruleset over the snapshot (already passed through
+    :func:`apply_column_assumptions` by the caller that reports them)."""
     from compliance.evaluate.scalar import params_as_of
 
     in_force = params if params is not None else params_as_of(ruleset, as_of)

@@ -95,7 +95,7 @@ INVALID = {
         "test expects an unknown rule DEMO-2 (did you mean 'DEMO-1'?)", 11, 3),
     "test expecting an unknown outcome": (
         rule("  require true", after=TEST_OF_DEMO + "  expect DEMO-1 broken\n"),
-        "unknown outcome 'broken'; use passed, failed or not_applicable", 11, 3),
+        "unknown outcome 'broken'; use failed, not_stated, passed or not_applicable", 11, 3),
     "test document with an unknown field": (
         rule("  require true", after='test "t"\n  given contract {kind: "contract", clent: {category: "retail"}}\n'
              "  expect DEMO-1 passed\n"), "unknown field 'contract.clent' (did you mean 'client'?)", 10, 44),

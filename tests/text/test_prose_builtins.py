@@ -83,5 +83,5 @@ def test_contradictions_numbers_and_language() -> None:
     assert call("first_contradiction", "Opt up to professional and get a bonus.", "inducement") \
         == "Opt up to professional and get a bonus"
     assert call("leverages_in", "Leverage is 30:1, and 20倍 for gold.") == [Leverage(Decimal(30)), Leverage(Decimal(20))]
-    assert call("percents_in", "Close-out at 50%; interest 6% a year.", "close_out") == [Percent(Decimal("0.5"))]
+    assert call("percentages_of", "Close-out at 50%; interest 6% a year.", "close_out") == [Percent(Decimal("0.5"))]
     assert call("language_of", "保证收益") == "zh"
