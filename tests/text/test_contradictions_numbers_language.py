@@ -92,3 +92,13 @@ def test_importing_the_package_loads_no_heavy_library() -> None:
             "print(sorted(m for m in ('re2', 'opencc', 'fasttext', 'jieba') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_package_front_names_each_analyser_and_nothing_else() -> None:
+    import compliance.text as text
+    from compliance.text.claims import analyse
+
+    assert text.analyse is analyse
+    assert text.detect_language("保证收益").code == "zh"
+    with pytest.raises(AttributeError):
+        text.not_a_function  # noqa: B018
