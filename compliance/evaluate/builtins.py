@@ -518,3 +518,7 @@ def _check_stated(types: Sequence[T.Type]) -> T.Type:
          _check_stated, vectorisable=False)
 def stated(value: Any) -> Any:
     return MISSING if value is MISSING else True
+
+
+# The builtins that read prose (claims, contradictions, numbers, language) live in their own module.
+from compliance.evaluate import prose_builtins  # noqa: E402,F401  (registers them)

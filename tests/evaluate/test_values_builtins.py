@@ -308,6 +308,14 @@ SIGNATURES: dict[str, tuple[list[T.Type], T.Type, list[list[T.Type]]]] = {
     "pluck": ([T.list_of(T.record({"text": T.STRING})), S], LS, [[S, S], [LS, N]]),
     "percentages_in": ([S], T.list_of(P), [[N], [S, S]]),
     "percentage_near": ([LS, LS], P, [[N, LS], [S]]),
+    "claims": ([LS, T.map_of(LS), S], B, [[S, LS], [N, T.map_of(LS)], [S, T.map_of(S)], [S]]),
+    "first_claim": ([S, T.map_of(LS)], S, [[S, S], [S, T.map_of(LS), N]]),
+    "claim_explanation": ([S, T.map_of(LS)], S, [[B, T.map_of(LS)]]),
+    "contradicts": ([S, S, T.map_of(LS)], B, [[S], [S, N], [S, S, LS]]),
+    "first_contradiction": ([LS, S], S, [[S, B]]),
+    "language_of": ([S], S, [[LS], [N], [S, S]]),
+    "leverages_in": ([S], T.list_of(L), [[N], []]),
+    "percentages_of": ([LS, S], T.list_of(P), [[S], [S, N]]),
 }
 
 
