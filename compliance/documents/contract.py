@@ -31,7 +31,7 @@ def load_contract(path: str) -> Document:
     _require_contract(loaded, path)
     data = validate_contract(loaded, path)
     return Document(kind="contract", path=path, data=data, positions=loaded.positions,
-                    sha256=loaded.sha256)
+                    sha256=loaded.sha256, lines=tuple(loaded.lines))
 
 
 def validate_contract(loaded: LoadedYaml, path: str) -> dict[str, Any]:
