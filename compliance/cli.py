@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from compliance import DISTRIBUTION, __version__
-from compliance.errors import InputError
+from compliance.errors import DomainError, InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -113,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for diagnostic in error.diagnostics:
             sys.stderr.write(diagnostic.render() + "\n")
         _report_failed_run(args, error)
+        return EXIT_INPUT
+    except DomainError as error:
+        # A value outside a formula's domain that no caller placed: still the input, not a bug.
+        sys.stderr.write(f"compliance: error: {error}\n")
         return EXIT_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("compliance: interrupted\n")

@@ -8,6 +8,8 @@ codes of a :class:`Strings` table, money an amount with a currency code.
 """
 from __future__ import annotations
 
+from compliance.errors import ComplianceError
+
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,7 +26,7 @@ NUMERIC = ("number", "percent", "leverage", "money")
 DIMENSIONLESS = ("number", "percent", "leverage")
 
 
-class Unsupported(Exception):
+class Unsupported(ComplianceError):
     """An expression outside the analysed fragment; the message says what (``uses mentions()``)."""
 
 

@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from compliance import vocabulary
+from compliance.errors import DomainError
 from compliance.dsl.units import (
     Duration, Leverage, Money, Percent, UnitError, parse_date, parse_decimal, parse_duration,
     parse_leverage, parse_money, parse_percent,
@@ -49,7 +50,7 @@ ProductType = Literal[vocabulary.PRODUCT_TYPES]  # type: ignore[valid-type]
 NoticeChannel = Literal[vocabulary.NOTICE_CHANNELS]  # type: ignore[valid-type]
 
 
-class InvalidValue(ValueError):
+class InvalidValue(DomainError):
     """A value that is not of the form its field accepts; the message says what was expected."""
 
 

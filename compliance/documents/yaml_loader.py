@@ -22,6 +22,7 @@ Every problem is an :class:`~compliance.errors.InputError` carrying ``PATH:LINE:
 """
 from __future__ import annotations
 
+
 import hashlib
 import re
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from typing import Any
 import yaml
 
 from compliance.documents.model import FieldPath, Position
-from compliance.errors import Diagnostic, InputError
+from compliance.errors import Diagnostic, DomainError, InputError
 
 # Limits against hostile or accidental input. A real contract is a few kilobytes, a few hundred
 # nodes and nested four or five levels deep.
@@ -167,7 +168,7 @@ def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int | None 
 _MAY_START_NON_TEXT = frozenset("0123456789+-.~nNtTfF")
 
 
-class ScalarError(ValueError):
+class ScalarError(DomainError):
     """An unquoted scalar that looks like a number but is beyond the reader's limits."""
 
 

@@ -11,6 +11,8 @@ parser against Lark's own on every built-in ruleset and on mutated ones.
 """
 from __future__ import annotations
 
+from compliance.errors import ComplianceError, InternalError
+
 import hashlib
 from dataclasses import dataclass
 from functools import partial
@@ -64,7 +66,7 @@ class Tables:
     rules: tuple[tuple[str, int, str, bool, tuple[tuple[int, bool, int], ...] | None, int], ...]
 
 
-class Rejected(Exception):
+class Rejected(ComplianceError):
     """The parser cannot take ``token`` here; ``expected`` names the terminals it could take."""
 
     def __init__(self, token: Any, expected: Collection[str]):
@@ -193,7 +195,7 @@ class Session:
 
 # ---- the shipped tables -------------------------------------------------------------------------
 
-class StaleTables(RuntimeError):
+class StaleTables(InternalError):
     """grammar_tables.py was generated from another grammar.lark (a development slip: run
     ``python tools/grammar_tables.py``)."""
 

@@ -9,6 +9,8 @@ Lark's order, which is exactly what Lark's scanner for that state would have mat
 """
 from __future__ import annotations
 
+from compliance.errors import ComplianceError
+
 import re
 from dataclasses import dataclass
 from typing import Callable, Collection, Iterator, Sequence
@@ -34,7 +36,7 @@ class Token:
         return f"Token({self.type!r}, {self.value!r}, {self.line}:{self.column})"
 
 
-class LexError(Exception):
+class LexError(ComplianceError):
     """Nothing acceptable starts at ``line``:``column``. ``found`` is the token read there without
     regard to context (None: no terminal matches at all); ``expected`` names what would fit."""
 
@@ -46,7 +48,7 @@ class LexError(Exception):
         self.expected = frozenset(name for name in expected if name.isupper())  # terminals only
 
 
-class TooDeeplyNested(Exception):
+class TooDeeplyNested(ComplianceError):
     """``token`` opens a bracket deeper than the nesting limit allows."""
 
     def __init__(self, token: Token):

@@ -15,7 +15,7 @@ from compliance.dsl import ast
 from compliance.dsl import units
 from compliance.dsl.grammar import LalrParser, Rejected
 from compliance.dsl.lexer import Lexer, LexError, Token, TooDeeplyNested
-from compliance.errors import Diagnostic, InputError
+from compliance.errors import ComplianceError, Diagnostic, InputError
 
 # Hostile input limits (documented in docs/dsl.md).
 MAX_SOURCE_BYTES = 1_000_000      # a ruleset file larger than this is refused
@@ -34,7 +34,7 @@ _TOKEN_WORDS = {
 }
 
 
-class _TooDeep(Exception):
+class _TooDeep(ComplianceError):
     """An expression deeper than MAX_EXPRESSION_DEPTH, or brackets deeper than MAX_NESTING."""
 
     def __init__(self, span: ast.Span, brackets: bool):

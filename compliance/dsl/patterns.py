@@ -9,6 +9,8 @@ a pattern is compiled, so a check that uses none does not pay for it.
 """
 from __future__ import annotations
 
+from compliance.errors import DomainError
+
 from functools import lru_cache
 from typing import Any
 
@@ -16,7 +18,7 @@ MAX_PATTERN_LENGTH = 1000        # characters of one pattern
 MAX_PATTERN_MEMORY = 8 << 20     # bytes RE2 may use to compile one pattern (its automata)
 
 
-class PatternError(ValueError):
+class PatternError(DomainError):
     """A pattern RE2 refuses, or one beyond the limits; the message says why."""
 
 

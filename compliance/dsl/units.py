@@ -18,6 +18,8 @@ and ``30.03:1 <= 30:1`` (both written as ratios) does not.
 """
 from __future__ import annotations
 
+from compliance.errors import DomainError
+
 import datetime as _dt
 import re
 from dataclasses import dataclass
@@ -36,7 +38,7 @@ MAX_DECIMAL_EXPONENT = 18          # 1e-18 <= |x| < 1e19 (or 0): money up to 10^
 MAX_DURATION_DIGITS = 6            # 999999 days is some 2,700 years
 
 
-class UnitError(ValueError):
+class UnitError(DomainError):
     """Two quantities that cannot be combined or compared (EUR with USD, a percentage with money)."""
 
 

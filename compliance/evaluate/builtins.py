@@ -4,6 +4,8 @@ columns, its vector implementation (``compliance.evaluate.vector`` fills those i
 """
 from __future__ import annotations
 
+from compliance.errors import ComplianceError
+
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -19,7 +21,7 @@ from compliance.evaluate.values import MISSING, PRECISION, kind_of
 TypeCheck = Callable[[Sequence[T.Type]], T.Type]
 
 
-class SignatureError(Exception):
+class SignatureError(ComplianceError):
     """Arguments of the wrong type or number; the message is shown to the rule author."""
 
 

@@ -12,6 +12,8 @@ Booleans carry two masks, value and known, for the three-valued logic of missing
 """
 from __future__ import annotations
 
+from compliance.errors import ComplianceError
+
 import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ NOT_APPLICABLE, PASSED, FAILED, NOT_STATED = 0, 1, 2, 3
 OUTCOME_NAMES = ("not_applicable", "passed", "failed", "not_stated")
 
 
-class Unsupported(Exception):
+class Unsupported(ComplianceError):
     """An expression the vector backend does not compile; the rule then runs row by row."""
 
 

@@ -15,6 +15,8 @@ evaluator does) does not load numpy.
 """
 from __future__ import annotations
 
+from compliance.errors import DomainError
+
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
@@ -29,7 +31,7 @@ PRECISION = 34
 _ZERO, _ONE = Decimal(0), Decimal(1)
 
 
-class RiskInputError(ValueError):
+class RiskInputError(DomainError):
     """A parameter outside the domain where the formula means anything (leverage <= 0, m >= 1)."""
 
 

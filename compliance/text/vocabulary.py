@@ -9,6 +9,8 @@ families it names replace the defaults, the others keep them, and an empty list 
 """
 from __future__ import annotations
 
+from compliance.errors import DomainError
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -164,7 +166,7 @@ PRECEDENCE = ("terms_of_art", "pseudo_negation", "worry", "compensation_terms", 
               "object", "financing", "self_subject", "none", "negation", "negation_short", "words")
 
 
-class VocabularyError(ValueError):
+class VocabularyError(DomainError):
     """A vocabulary map that cannot be used: unknown family, or an entry that is not text."""
 
 
