@@ -8,8 +8,6 @@ codes of a :class:`Strings` table, money an amount with a currency code.
 """
 from __future__ import annotations
 
-from compliance.errors import ComplianceError
-
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,6 +17,7 @@ from typing import Any
 import z3
 
 from compliance.dsl.units import Duration, Leverage, Money, Percent, margin_for_leverage
+from compliance.errors import ComplianceError
 from compliance.evaluate.values import MISSING
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)

@@ -34,11 +34,20 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from compliance import vocabulary
-from compliance.errors import DomainError
 from compliance.dsl.units import (
-    Duration, Leverage, Money, Percent, UnitError, parse_date, parse_decimal, parse_duration,
-    parse_leverage, parse_money, parse_percent,
+    Duration,
+    Leverage,
+    Money,
+    Percent,
+    UnitError,
+    parse_date,
+    parse_decimal,
+    parse_duration,
+    parse_leverage,
+    parse_money,
+    parse_percent,
 )
+from compliance.errors import DomainError
 
 SCHEMA_ID = "urn:compliance:schema:contract"
 

@@ -22,7 +22,6 @@ Every problem is an :class:`~compliance.errors.InputError` carrying ``PATH:LINE:
 """
 from __future__ import annotations
 
-
 import hashlib
 import re
 from collections.abc import Callable

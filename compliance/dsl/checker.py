@@ -14,7 +14,6 @@ from typing import Any
 from compliance import vocabulary
 from compliance.dsl import ast
 from compliance.dsl import types as T
-from compliance.dsl.units import Duration, Leverage, Money, Percent
 from compliance.errors import Diagnostic, InputError
 
 TOPICS = vocabulary.TOPICS
@@ -826,19 +825,19 @@ class Checker:
 Checker._INFER = ast.dispatch_table(Checker, "infer_")
 
 
+_UNIT_TYPES = {"percent": T.PERCENT, "leverage": T.LEVERAGE, "duration": T.DURATION}
+
+
 def _literal_type(value: Any) -> T.Type:
+    unit = getattr(value, "kind", None)   # the unit types name their kind themselves
+    if unit == "money":
+        return T.money(value.currency)
+    if unit in _UNIT_TYPES:
+        return _UNIT_TYPES[unit]
     if isinstance(value, bool):
         return T.BOOL
-    if isinstance(value, Percent):
-        return T.PERCENT
-    if isinstance(value, Leverage):
-        return T.LEVERAGE
-    if isinstance(value, Money):
-        return T.money(value.currency)
     if isinstance(value, _dt.date):
         return T.DATE
-    if isinstance(value, Duration):
-        return T.DURATION
     if isinstance(value, str):
         return T.STRING
     return T.NUMBER

@@ -11,13 +11,13 @@ parser against Lark's own on every built-in ruleset and on mutated ones.
 """
 from __future__ import annotations
 
-from compliance.errors import ComplianceError, InternalError
-
 import hashlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
+
+from compliance.errors import ComplianceError, InternalError
 
 # keep_all_tokens: the AST builder sees keyword tokens too, so every node's span starts at its
 # keyword exactly as written. maybe_placeholders: an absent [optional] part is a None child.

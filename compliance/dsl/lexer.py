@@ -9,13 +9,12 @@ Lark's order, which is exactly what Lark's scanner for that state would have mat
 """
 from __future__ import annotations
 
-from compliance.errors import ComplianceError
-
 import re
 from dataclasses import dataclass
 from typing import Callable, Collection, Iterator, Sequence
 
 from compliance.dsl.grammar import TerminalSpec
+from compliance.errors import ComplianceError
 
 
 class Token:

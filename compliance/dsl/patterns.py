@@ -9,10 +9,10 @@ a pattern is compiled, so a check that uses none does not pay for it.
 """
 from __future__ import annotations
 
-from compliance.errors import DomainError
-
 from functools import lru_cache
 from typing import Any
+
+from compliance.errors import DomainError
 
 MAX_PATTERN_LENGTH = 1000        # characters of one pattern
 MAX_PATTERN_MEMORY = 8 << 20     # bytes RE2 may use to compile one pattern (its automata)

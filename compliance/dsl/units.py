@@ -18,12 +18,13 @@ and ``30.03:1 <= 30:1`` (both written as ratios) does not.
 """
 from __future__ import annotations
 
-from compliance.errors import DomainError
-
 import datetime as _dt
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from typing import ClassVar
+
+from compliance.errors import DomainError
 
 # 0.01 percentage point = 0.0001 as a fraction: the precision in which margin caps are published.
 MARGIN_PLACES = Decimal("0.0001")
@@ -59,6 +60,12 @@ class Percent:
     """A dimensionless share, stored as a fraction: 50% is ``Percent(Decimal("0.5"))``."""
 
     fraction: Decimal
+    kind: ClassVar[str] = "percent"
+
+    @property
+    def magnitude(self) -> Decimal:
+        """The number the unit stands for, as vector code computes with it: the fraction."""
+        return self.fraction
 
     @classmethod
     def of(cls, percent_text: str | Decimal | int) -> "Percent":
@@ -85,6 +92,11 @@ class Leverage:
 
     times: Decimal
     from_margin: Percent | None = None
+    kind: ClassVar[str] = "leverage"
+
+    @property
+    def magnitude(self) -> Decimal:
+        return self.times
 
     def __str__(self) -> str:
         # Computed leverages (exposure / equity, 1 / 3.33%) are shown to two decimals: 30.03:1.
@@ -97,6 +109,11 @@ class Leverage:
 class Money:
     amount: Decimal
     currency: str
+    kind: ClassVar[str] = "money"
+
+    @property
+    def magnitude(self) -> Decimal:
+        return self.amount
 
     def __str__(self) -> str:
         amount = self.amount
@@ -118,6 +135,11 @@ class Duration:
 
     amount: int
     unit: str  # "days" | "months"
+    kind: ClassVar[str] = "duration"
+
+    @property
+    def magnitude(self) -> Decimal:
+        return Decimal(self.amount)
 
     def __str__(self) -> str:
         if self.unit == "days":

@@ -4,8 +4,6 @@ columns, its vector implementation (``compliance.evaluate.vector`` fills those i
 """
 from __future__ import annotations
 
-from compliance.errors import ComplianceError
-
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -15,7 +13,15 @@ from functools import lru_cache
 from typing import Any
 
 from compliance.dsl import types as T
-from compliance.dsl.units import Leverage, Money, Percent, UnitError, leverage_from_margin, margin_for_leverage
+from compliance.dsl.units import (
+    Leverage,
+    Money,
+    Percent,
+    UnitError,
+    leverage_from_margin,
+    margin_for_leverage,
+)
+from compliance.errors import ComplianceError
 from compliance.evaluate.values import MISSING, PRECISION, kind_of
 
 TypeCheck = Callable[[Sequence[T.Type]], T.Type]
@@ -378,7 +384,8 @@ def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def compile_pattern(pattern: str) -> Any:
     """The pattern as matches() runs it: normalised like the text it is matched against, on RE2."""
-    from compliance.dsl.patterns import PatternError, compile_pattern as compile_re2
+    from compliance.dsl.patterns import PatternError
+    from compliance.dsl.patterns import compile_pattern as compile_re2
 
     # NFKC only: full-width characters read as the text is read; case is RE2's to ignore, since
     # casefolding a pattern would turn \S into \s and \p{Han} into an unknown class.

@@ -54,16 +54,13 @@ def kind_of(value: Any) -> str:
         return "bool"
     if isinstance(value, (Decimal, int)):
         return "number"
-    if isinstance(value, Percent):
-        return "percent"
-    if isinstance(value, Leverage):
-        return "leverage"
-    if isinstance(value, Money):
+    unit = getattr(value, "kind", None)   # the unit types name their kind themselves
+    if unit == "money":
         return f"money ({value.currency})" if value.currency else "money"
+    if unit is not None:
+        return str(unit)
     if isinstance(value, _dt.date):
         return "date"
-    if isinstance(value, Duration):
-        return "duration"
     if isinstance(value, str):
         return "string"
     if isinstance(value, (list, tuple)):

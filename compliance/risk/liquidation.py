@@ -15,10 +15,10 @@ evaluator does) does not load numpy.
 """
 from __future__ import annotations
 
-from compliance.errors import DomainError
-
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
+
+from compliance.errors import DomainError
 
 if TYPE_CHECKING:
     import numpy as np

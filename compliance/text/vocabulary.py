@@ -9,13 +9,12 @@ families it names replace the defaults, the others keep them, and an empty list 
 """
 from __future__ import annotations
 
-from compliance.errors import DomainError
-
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from compliance.errors import DomainError
 from compliance.text.normalise import is_cjk, normalise
 
 # Families whose words make claims (policy: a house ruleset and a regulator's differ here) ...
