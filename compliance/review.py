@@ -12,11 +12,18 @@ from dataclasses import dataclass
 
 from compliance import __version__
 from compliance.documents.model import Document
-from compliance.dsl.checker import CheckedAssumption, CheckedRule, Ruleset
+from compliance.dsl.model import CheckedAssumption, CheckedRule, Ruleset
 from compliance.errors import Diagnostic, InputError
 from compliance.evaluate.scalar import Result, evaluate_document, overall
-from compliance.findings import (Finding, InputInfo, Report, RuleInfo, RuleRun, RulesetInfo,
-                                 sort_findings)
+from compliance.findings import (
+    Finding,
+    InputInfo,
+    Report,
+    RuleInfo,
+    RuleRun,
+    RulesetInfo,
+    sort_findings,
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +112,8 @@ def rule_info(rule: CheckedRule, ruleset: Ruleset, as_of: _dt.date | None = None
 def assumption_info(assumption: "CheckedAssumption", ruleset: Ruleset, as_of: _dt.date) -> RuleInfo:
     """An assumption listed like a rule (SARIF descriptors, reports): what a silent document is
     read as."""
-    from compliance.dsl.formatter import format_expression
     from compliance.documents.model import render_path
+    from compliance.dsl.formatter import format_expression
 
     field = render_path(assumption.path)
     return RuleInfo(rule_id=assumption.rule_id, ruleset=ruleset.name, title=assumption.title,

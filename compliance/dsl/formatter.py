@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from compliance.dsl import ast
-from compliance.dsl import units
+from compliance.dsl import ast, units
 from compliance.dsl.parser import parse_ruleset
 
 MAX_WIDTH = 100

@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from compliance.dsl import ast
-from compliance.dsl.checker import DocumentTypes, Ruleset, check
+from compliance.dsl.checker import DocumentTypes, check
+from compliance.dsl.model import Ruleset
 from compliance.dsl.parser import MAX_SOURCE_BYTES, parse_ruleset
 from compliance.errors import InputError
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Callable
 
-from compliance.dsl import ast
-from compliance.dsl import units
+from compliance.dsl import ast, units
 from compliance.dsl.grammar import LalrParser, Rejected
 from compliance.dsl.lexer import Lexer, LexError, Token, TooDeeplyNested
 from compliance.errors import ComplianceError, Diagnostic, InputError

@@ -23,7 +23,13 @@ from typing import Any, NamedTuple
 
 from compliance.documents.model import Document, FieldPath, Position, render_path
 from compliance.dsl import ast
-from compliance.dsl.checker import CheckedAssumption, CheckedException, CheckedRule, ParamDef, Ruleset
+from compliance.dsl.model import (
+    CheckedAssumption,
+    CheckedException,
+    CheckedRule,
+    ParamDef,
+    Ruleset,
+)
 from compliance.dsl.units import UnitError, format_value
 from compliance.evaluate import values as V
 from compliance.evaluate.builtins import REGISTRY

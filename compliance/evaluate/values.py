@@ -9,8 +9,15 @@ import datetime as _dt
 from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
 from typing import Any
 
-from compliance.dsl.units import (Duration, Leverage, Money, Percent, UnitError, compare_leverage,
-                                  margin_for_leverage)
+from compliance.dsl.units import (
+    Duration,
+    Leverage,
+    Money,
+    Percent,
+    UnitError,
+    compare_leverage,
+    margin_for_leverage,
+)
 
 
 class _Missing:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from compliance.dsl import ast
-from compliance.dsl.checker import CheckedRule, Ruleset
+from compliance.dsl.model import CheckedRule, Ruleset
 from compliance.dsl.units import Leverage
 from compliance.errors import ComplianceError
 from compliance.evaluate.values import MISSING
