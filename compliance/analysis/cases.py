@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from compliance.analysis.common import new_document, params, verdicts
-from compliance.analysis.encode import encode_rule
+from compliance.analysis.common import encode, new_document, verdicts
 from compliance.analysis.symbolic import Unsupported
 from compliance.analysis.witness import Found, dsl_value, search
 from compliance.dsl.checker import CheckedRule, Ruleset
@@ -27,10 +26,10 @@ def rule_case(ruleset: Ruleset, rule: CheckedRule, as_of: _dt.date, outcome: str
     not_applicable), decided by ``exception`` when one is named."""
     document = new_document(rule.target, [ruleset])
     try:
-        encoded = encode_rule(rule, document, params(ruleset, as_of), as_of)
+        encoded = encode(ruleset, rule, document, as_of)
     except Unsupported as reason:
         return Case(rule, outcome, None, f"not analysed: {reason}")
-    goal = [encoded.outcomes.of(outcome)]
+    goal = [encoded.outcomes.of(outcome), encoded.restriction]
     if outcome != "not_applicable" or exception is not None:
         goal.append(encoded.applies)
     if exception is not None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import z3
 
-from compliance.analysis.common import new_document, params
-from compliance.analysis.encode import encode_rule, silence_breaches
+from compliance.analysis.common import encode, new_document
+from compliance.analysis.outcomes import silence_breaches
 from compliance.analysis.symbolic import Unsupported
 from compliance.dsl.checker import CheckedRule, Ruleset
 from compliance.evaluate.testing import DEFAULT_AS_OF
@@ -23,7 +23,7 @@ from compliance.evaluate.testing import DEFAULT_AS_OF
 
 def _outcomes() -> tuple[str, ...]:
     from compliance.dsl.checker import OUTCOMES
-    return tuple(OUTCOMES) + (() if "not_stated" in OUTCOMES else ("not_stated",))
+    return tuple(OUTCOMES)
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _possible(ruleset: Ruleset, rule: CheckedRule) -> tuple[str, ...]:
     exceptions = [e.rule_id for e in rule.exceptions]
     document = new_document(rule.target, [ruleset])
     try:
-        encoded = encode_rule(rule, document, params(ruleset, DEFAULT_AS_OF), DEFAULT_AS_OF)
+        encoded = encode(ruleset, rule, document, DEFAULT_AS_OF)
     except Unsupported:
         return tuple(outcomes + exceptions)
     solver = z3.Solver()

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import z3
 
-from compliance.analysis.common import new_document, params, rules_for, walk
-from compliance.analysis.encode import EncodedRule, encode_rules
+from compliance.analysis.common import encode_all, new_document, rules_for, walk
+from compliance.analysis.outcomes import EncodedRule
 from compliance.dsl import ast
-from compliance.dsl.checker import Ruleset
+from compliance.dsl.checker import CheckedRule, Ruleset
 from compliance.evaluate.values import MISSING, equal
 
 ALLOW = re.compile(r"#\s*lint:\s*allow\s+([a-z-]+)\s+because\s+\S")
@@ -64,16 +65,17 @@ def _rule_findings(ruleset: Ruleset, target: str) -> list[LintFinding]:
     common: dict[tuple[str, str], LintFinding] | None = None
     for as_of in epochs(ruleset):
         document = new_document(target, [ruleset])
-        encoded, _skipped = encode_rules(rules, document, params(ruleset, as_of), as_of)
+        encoded, _skipped = encode_all(ruleset, rules, document, as_of)
         solver = z3.Solver()
         solver.set(timeout=TIMEOUT_MS)
         solver.add(document.all_constraints())
-        found = {(f.code, f.message): f for f in _epoch_findings(solver, encoded)}
+        found = {(f.code, f.message): f for f in _epoch_findings(solver, encoded, ruleset.sources)}
         common = found if common is None else {k: v for k, v in common.items() if k in found}
     return list((common or {}).values())
 
 
-def _epoch_findings(solver: z3.Solver, encoded: dict[str, EncodedRule]) -> list[LintFinding]:
+def _epoch_findings(solver: z3.Solver, encoded: dict[str, EncodedRule],
+                    sources: Mapping[str, str]) -> list[LintFinding]:
     found = []
     passing_alone = {}
     for rule_id, rule in encoded.items():
@@ -83,8 +85,17 @@ def _epoch_findings(solver: z3.Solver, encoded: dict[str, EncodedRule]) -> list[
             found.append(LintFinding("never-applies", f"{rule_id} never applies: no document gets past "
                                      "its 'when'", span))
             continue
-        if not _sat(solver, outcomes.failed):
-            found.append(LintFinding("never-fails", f"{rule_id} can never fail", span))
+        can_fail = _sat(solver, outcomes.failed)
+        if not can_fail and not _sat(solver, outcomes.not_stated):
+            found.append(LintFinding("never-fails", f"{rule_id} can never fail (nor be not stated)", span))
+        elif not can_fail:
+            # stated(x) is true or missing, never false: by design such a rule only reports silence.
+            found.append(LintFinding("only-not-stated", f"{rule_id} can never fail, only be not stated: "
+                                     f"its severity ({rule.rule.severity}) and message are never used; "
+                                     "write 'silence breach' if the silence is the breach", span, "info"))
+        if rule.rule.silence_reason and not _sat(solver, rule.silent):
+            found.append(LintFinding("silence-never-used", f"{rule_id}'s silence clause is never used: no "
+                                     "document leaves its requirement undecided", _clause_span(sources, rule.rule, "silence")))
         passing_alone[rule_id] = _sat(solver, outcomes.passed)
         if not passing_alone[rule_id]:
             found.append(LintFinding("never-passes", f"{rule_id} can never pass", span, "error"))
@@ -106,6 +117,19 @@ def _epoch_findings(solver: z3.Solver, encoded: dict[str, EncodedRule]) -> list[
                 found.append(LintFinding("conflict", f"no document passes both {first} and {second}",
                                          b.rule.span, "error"))
     return found
+
+
+def _clause_span(sources: Mapping[str, str], rule: CheckedRule, keyword: str) -> ast.Span:
+    """Where a clause of the rule is written: the first line of the rule's item that starts with
+    the keyword (the rule's own position if there is none)."""
+    lines = sources.get(rule.span.path, "").split("\n")
+    for number in range(rule.span.line, len(lines)):
+        text = lines[number]
+        if text and not text[0].isspace() and not text.startswith("#"):
+            break   # the next item
+        if text.strip().startswith(keyword + " "):
+            return ast.Span(rule.span.path, number + 1, len(text) - len(text.lstrip()) + 1)
+    return rule.span
 
 
 def _parameter_findings(ruleset: Ruleset) -> list[LintFinding]:
@@ -152,13 +176,17 @@ def _names_read(ruleset: Ruleset) -> set[str]:
     names: set[str] = set()
     roots: list[object] = []
     for rule in ruleset.rules:
-        roots += [rule.when, rule.require, rule.subject, rule.message, rule.fix]
+        roots += [*rule.scope, rule.when, rule.require, rule.subject, rule.message, rule.fix]
         if rule.for_each is not None:
             roots.append(rule.for_each.collection)
         for exception in rule.exceptions:
             roots += [exception.when, exception.require, exception.message, exception.fix]
     for param in ruleset.params.values():
         roots += [dated.value for dated in param.values]
+    for section in ruleset.sections.values():   # a section without rules still reads its condition
+        roots.append(section.when)
+    for assumption in ruleset.assumptions:
+        roots += [assumption.value, assumption.message]
     for root in roots:
         parts = root.parts if isinstance(root, ast.Template) else [root]
         for part in parts:

@@ -12,7 +12,7 @@ z3 = pytest.importorskip("z3")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 from compliance.analysis.common import new_document, params  # noqa: E402
-from compliance.analysis.encode import encode_rule  # noqa: E402
+from compliance.analysis.outcomes import encode_rule  # noqa: E402
 from compliance.analysis.witness import dsl_value  # noqa: E402
 from compliance.documents.model import Document  # noqa: E402
 from compliance.dsl.loader import load_ruleset_text  # noqa: E402

@@ -151,7 +151,9 @@ def test_diff_over_time_and_between_versions(tmp_path, capsys):
     looser = _write(tmp_path, "looser.rules", LOOSER.replace("40%", "45%"))
     assert main(["rules", "diff", "esma_like", looser, "--as-of", "2026-01-01", "--format", "json"]) == 0
     changes = {c["name"]: c for c in json.loads(capsys.readouterr().out)["changes"]}
-    assert changes["ESMA-MCO-1"]["change"] == "loosened"
+    assert changes["ESMA-ACC-MCO-1"]["change"] == "loosened" and changes["ESMA-ACC-MCO-1"]["example"]
+    # the contract rule reads the close-out clause's text too: never claimed tighter or looser
+    assert changes["ESMA-MCO-1"]["change"] == "changed" and "not analysed" in changes["ESMA-MCO-1"]["detail"]
     assert changes["close_out_level"]["detail"] == "50% -> 45%"
     assert "ESMA-LEV-1" not in changes
 
