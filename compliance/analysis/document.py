@@ -283,7 +283,19 @@ class SymbolicDocument:
                 _put(data, path, [_placeholder(node.element, n + 1) for n in range(count)])
             elif path in self.leaves:
                 _put(data, path, self._value(node, self.leaves[path][1], model, path, as_of))
+            else:   # present, but no rule reads its value (``class in leverage``): any will do
+                _put(data, path, self._any_value(node, model, as_of))
         return data
+
+    def _any_value(self, node: Field, model: Any, as_of: _dt.date) -> Any:
+        if node.kind == "money":
+            code = model.eval(self._currency, model_completion=True).as_long()
+            return Money(Decimal(0), self.strings.text(code))
+        plain = {"number": Decimal(0), "percent": Percent(Decimal(0)), "leverage": Leverage(Decimal(1)),
+                 "date": as_of, "duration": Duration(0, "days"), "bool": False}
+        if node.kind in plain:
+            return plain[node.kind]
+        return node.domain[0] if node.domain else "-"
 
     def _corpus_entry(self, model: Any, path: Path) -> tuple[Any] | None:
         if path not in self.choices:

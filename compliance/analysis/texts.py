@@ -32,6 +32,8 @@ PROSE_FUNCTIONS = ("says", "percentage_near", "percentages_in", "pluck", "withou
 RESULT_KINDS = {"says": "bool", "mentions": "bool", "mentions_all": "bool", "matches": "bool",
                 "percentage_near": "percent", "first_mention": "string", "lower": "string",
                 "join": "string", "length": "number", "any": "bool", "all": "bool", "count": "number"}
+# Builtins that are true or missing, never false, on any text.
+ONLY_TRUE = ("says",)
 _ERROR = object()   # the evaluator raised a UnitError on this corpus entry
 
 
@@ -156,6 +158,8 @@ class TextEncoding:
         if kind not in ("bool", "string", "number", "percent"):
             return None
         value = (z3.Bool if kind == "bool" else z3.Int if kind == "string" else z3.Real)(f"{key} (other text)")
+        if isinstance(expr, ast.Call) and expr.name in ONLY_TRUE:
+            value = TRUE
         if kind == "string":
             self.document.constraints.append(value >= 0)
         result_present, result_value = z3.Bool(f"{key} (other text) is stated"), value

@@ -201,3 +201,47 @@ def test_impact_over_contracts_and_a_snapshot(tmp_path, capsys):
         assert main(["impact", snapshot, "--ruleset", "esma_like", "--new-ruleset", looser, "--format", fmt]) == 1
         assert marker in capsys.readouterr().out
     assert main(["impact", snapshot, "--ruleset", "esma_like"]) == 2
+
+
+COVERED = '''ruleset cov
+  version "1"
+
+rule C-2 "No bonus wording"
+  topic incentives
+  severity error
+  citation "x"
+  for each item in marketing
+  require not mentions(item.text, ["bonus"])
+
+section cfd_accounts "CFD accounts"
+  applies to account
+  when product_type == "cfd"
+
+rule C-1 "Close-out"
+  topic margin_close_out
+  severity error
+  citation "x"
+  when margin_used > 0
+  require equity > 50% * margin_used
+
+test "a bonus"
+  given contract {kind: "contract", id: "t", marketing: [{id: "m", text: "a bonus"}]}
+  expect C-2 failed
+'''
+
+
+def test_coverage_suggestions_pass_as_in_file_tests_and_unknowns_are_not_counted(tmp_path):
+    from compliance.analysis.coverage import coverage
+    from compliance.dsl.loader import load_ruleset_text
+
+    ruleset = load_ruleset(_write(tmp_path, "cov.rules", COVERED))
+    report = {item.rule.rule_id: item for item in coverage(ruleset).rules}
+    account = report["C-1"]
+    assert set(account.missing) == {"failed", "passed", "not_applicable"} and len(account.suggestions) == 3
+    assert all("EUR" in block and "XXX" not in block for block in account.suggestions)
+    extended = load_ruleset_text(COVERED + "\n" + "\n".join(account.suggestions), str(tmp_path / "cov.rules"))
+    assert len(extended.tests) == 4 and all(result.passed for result in run_tests(extended))
+    # a rule outside the fragment: what no test reaches and no witness shows is unknown, not missing
+    outside = report["C-2"]
+    assert outside.possible == ("failed",) and outside.missing == ()
+    assert set(outside.unknown) == {"passed", "not_stated", "not_applicable"}
