@@ -63,6 +63,22 @@ def levels_for(ruleset: Ruleset, params: dict[str, Any], contract: Any | None) -
     return Levels(close_out if close_out is not None else DEFAULT_CLOSE_OUT_LEVEL, at_or_below, warning)
 
 
+def contract_params(params: dict[str, Any], contract: Any) -> dict[str, Any]:
+    """The parameters the account rules read, tightened by the contract the accounts trade
+    under: its close-out and warning levels where they are stricter than the ruleset's (the
+    platform has promised them to its clients), and closing out at the line if it says so. A
+    contract looser than the ruleset changes nothing: the law's level still binds."""
+    margin = contract.data.get("margin", {})
+    tightened = dict(params)
+    for name in ("close_out_level", "warning_level"):
+        stated, current = margin.get(name), params.get(name)
+        if isinstance(stated, Percent) and isinstance(current, Percent) and stated.fraction > current.fraction:
+            tightened[name] = stated
+    if margin.get("close_out_comparison") == "at_or_below" and params.get("close_out_comparison") == "below":
+        tightened["close_out_comparison"] = "at_or_below"
+    return tightened
+
+
 def _cents(values: np.ndarray) -> int:
     return int(np.rint(values * 100.0).astype(np.int64).sum())
 
@@ -216,6 +232,8 @@ def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
     if fx is not None:
         require_rates(fx, snapshot_currencies(snapshot), snapshot.path)
     params = params_as_of(ruleset, as_of)
+    if contract is not None:
+        params = contract_params(params, contract)
     snapshot, assumed = apply_column_assumptions(ruleset, snapshot, params, as_of)
     outcomes = evaluate_snapshot(ruleset, snapshot, as_of, params)
     findings: list[Finding] = _assumption_findings(assumed, snapshot, as_of)

@@ -251,6 +251,8 @@ class Rule:
     override: bool
     span: Span
     ruleset: str = ""
+    inherited_from: str = ""      # for an override: the ruleset that first defined the rule
+    overridden: tuple[str, ...] = ()  # for an override: the clauses it replaced
 
     def clause(self, keyword: str) -> Clause | None:
         for item in self.clauses:

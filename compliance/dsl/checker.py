@@ -131,6 +131,8 @@ class CheckedRule:
     section: str = ""
     # The section's conditions, checked before the rule's own `when` (outermost first).
     scope: tuple[ast.Expr, ...] = ()
+    inherited_from: str = ""            # an override: the ruleset that first defined the rule
+    overridden: tuple[str, ...] = ()    # an override: the clauses it replaced
 
     def citation_on(self, as_of: _dt.date) -> str:
         return citation_on(self.citations, as_of, self.citation)
@@ -508,7 +510,8 @@ class Checker:
             silence_reason=silence.reason if silence is not None else "",
             citations=cited, sources=sources, confidence=confidence,
             section=section.name if section is not None else "",
-            scope=(section.when,) if section is not None and section.when is not None else ())
+            scope=(section.when,) if section is not None and section.when is not None else (),
+            inherited_from=rule.inherited_from, overridden=rule.overridden)
 
     def _check_outcome(self, clauses: dict[str, ast.Clause], scope: _Scope) -> ast.Expr | None:
         """A rule's or an exception's requirement, message and fix; the requirement, if any."""
@@ -779,13 +782,12 @@ class Checker:
         return result
 
     def _check_pattern(self, literal: ast.Literal) -> None:
-        from compliance.dsl.saferegex import RegexError, compile_safe
+        from compliance.dsl.patterns import PatternError, compile_pattern
 
         try:
-            compile_safe(str(literal.value))
-        except RegexError as error:
-            self.error(literal.span, f"regular expression: {error.message} (at character "
-                       f"{error.offset + 1} of the pattern)")
+            compile_pattern(str(literal.value))
+        except PatternError as error:
+            self.error(literal.span, f"regular expression: {error} (RE2 syntax)")
 
     def infer_quantifier(self, expr: ast.Quantifier, scope: _Scope, allow_document: bool) -> T.Type:
         collection = self.infer(expr.collection, scope, allow_document)
@@ -963,7 +965,9 @@ def _override(parent: ast.Rule, child: ast.Rule) -> ast.Rule:
     """A child's ``override rule`` replaces the clauses it states and keeps the parent's others."""
     given = {clause.keyword for clause in child.clauses}
     kept = tuple(clause for clause in parent.clauses if clause.keyword not in given)
-    return replace(child, clauses=kept + child.clauses, override=True)
+    return replace(child, clauses=kept + child.clauses, override=True,
+                   inherited_from=parent.inherited_from or parent.ruleset,
+                   overridden=tuple(sorted(given | set(parent.overridden))))
 
 
 def check(files: Sequence[ast.RulesetFile], document_types: DocumentTypes, sha256: str) -> Ruleset:

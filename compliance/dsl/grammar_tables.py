@@ -1,9 +1,8 @@
-"""LALR(1) tables of grammar.lark, computed by Lark: ``python -m compliance.dsl.grammar``.
+"""LALR(1) tables of grammar.lark, computed by Lark: ``python tools/grammar_tables.py``.
 
 Generated; do not edit. Regenerate after changing the grammar (a test fails until you do).
 """
 GRAMMAR_SHA256 = '3928d0955082dd22c84474a883e06c0010458977c4b4c56d642af3270bd04074'
-LARK_VERSION = '1.3.1'
 TERMINALS = (('LEVERAGE', '\\d[\\d_]*(\\.\\d+)?:\\d[\\d_]*(\\.\\d+)?', 3, 18446744073709551616, None),
  ('PERCENT', '\\d[\\d_]*(\\.\\d+)?%', 3, 18446744073709551616, None),
  ('DATE', '\\d{4}-\\d{2}-\\d{2}', 3, 10, None),

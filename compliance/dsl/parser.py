@@ -8,7 +8,6 @@ a caret, and a message that names what was expected in words a rule author knows
 """
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -99,10 +98,11 @@ def unescape(raw: str) -> str:
 
 class _Builder:
     """Builds AST nodes at the parser's reductions: one method per grammar rule, called with the
-    rule's children (tokens, None for an absent optional part, and what earlier methods built)."""
+    rule's children (tokens, None for an absent optional part, and what earlier methods built).
+    One builder per parse: it holds what that parse reads."""
 
-    def __init__(self) -> None:
-        self.read = _Read("", [], None)
+    def __init__(self, read: _Read | None = None) -> None:
+        self.read = read if read is not None else _Read("", [], None)
 
     def __default__(self, data: str, children: list[Any], meta: Any) -> Any:  # pragma: no cover
         raise NotImplementedError(f"no AST builder for grammar rule {data!r}")
@@ -458,30 +458,22 @@ class _Builder:
 # ---- the driver: lexer -> LALR parser -> builder -------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _machinery() -> tuple[LalrParser, Lexer, _Builder]:
-    builder = _Builder()
-    parser = LalrParser(builder)
-    return parser, Lexer(parser.terminals, parser.ignore, comment="COMMENT"), builder
-
-
-# One builder serves every parse and holds what the current one reads; the expressions inside a
-# message are read in the middle of their file's parse, hence a re-entrant lock.
-_LOCK = threading.RLock()
+def _machinery() -> tuple[LalrParser, Lexer]:
+    parser = LalrParser(_Builder)
+    return parser, Lexer(parser.terminals, parser.ignore, comment="COMMENT")
 
 
 def _parse(text: str, start: str, read: _Read, comments: list[Token] | None = None) -> Any:
-    """Parse ``text`` from grammar symbol ``start``; raises LexError, Rejected or _TooDeep."""
-    parser, lexer, builder = _machinery()
-    with _LOCK:
-        outer, builder.read = builder.read, read
-        try:
-            session = parser.session(start)
-            tokens = lexer.tokens(text, session.accepts, comments, MAX_NESTING)
-            return session.run(tokens, lambda: _end_of(text))
-        except TooDeeplyNested as nested:
-            raise _TooDeep(_span(read, nested.token, nested.token), brackets=True) from None
-        finally:
-            builder.read = outer
+    """Parse ``text`` from grammar symbol ``start``; raises LexError, Rejected or _TooDeep. Each
+    parse (a message's expressions too, read in the middle of their file's) has its own builder,
+    so parses share no state."""
+    parser, lexer = _machinery()
+    try:
+        session = parser.session(start, _Builder(read))
+        tokens = lexer.tokens(text, session.accepts, comments, MAX_NESTING)
+        return session.run(tokens, lambda: _end_of(text))
+    except TooDeeplyNested as nested:
+        raise _TooDeep(_span(read, nested.token, nested.token), brackets=True) from None
 
 
 def _end_of(text: str) -> Token:

@@ -136,7 +136,7 @@ def leverage_of(first: Any, second: Any = None) -> Any:
         return Leverage(first.amount / second.amount)
 
 
-# ---- liquidation maths (domain.md section 6; the numbers live in compliance.risk) -----------------
+# ---- liquidation maths (docs/sources.md, formulas; the numbers live in compliance.risk) -----------------
 
 @builtin("liquidation_drop", "liquidation_drop(leverage, maintenance) -> percent",
          "How far the price can fall before a margin loan at this leverage reaches its maintenance "
@@ -146,7 +146,22 @@ def liquidation_drop(leverage: Any, maintenance: Any) -> Any:
     if _missing(leverage, maintenance):
         return MISSING
     from compliance.risk.liquidation import liquidation_drop as exact
-    return Percent(exact(_times(leverage), _share(maintenance)))
+    return _drop(exact, leverage, maintenance)
+
+
+def _drop(formula: Callable[[Decimal, Decimal], Decimal], leverage: Any, line: Any) -> Percent:
+    """A liquidation formula at ``leverage`` and ``line``. A leverage of 0 is an account with no
+    position: nothing can be liquidated, so the room is the whole price (100%). A line outside the
+    formula's domain is a rule error at the call, not a crash."""
+    from compliance.risk.liquidation import RiskInputError
+
+    times = _times(leverage)
+    if times == 0:
+        return Percent(Decimal(1))
+    try:
+        return Percent(formula(times, _share(line)))
+    except RiskInputError as error:
+        raise UnitError(str(error)) from None
 
 
 @builtin("warning_drop", "warning_drop(leverage, warning_level) -> percent",
@@ -165,7 +180,7 @@ def close_out_drop(leverage: Any, close_out_level: Any) -> Any:
     if _missing(leverage, close_out_level):
         return MISSING
     from compliance.risk.liquidation import close_out_drop as exact
-    return Percent(exact(_times(leverage), _share(close_out_level)))
+    return _drop(exact, leverage, close_out_level)
 
 
 @builtin("collateral_ratio_drop", "collateral_ratio_drop(leverage, collateral_ratio) -> percent",
@@ -176,7 +191,7 @@ def collateral_ratio_drop(leverage: Any, ratio: Any) -> Any:
     if _missing(leverage, ratio):
         return MISSING
     from compliance.risk.liquidation import collateral_ratio_drop as exact
-    return Percent(exact(_times(leverage), _share(ratio)))
+    return _drop(exact, leverage, ratio)
 
 
 @builtin("levered_return", "levered_return(leverage, asset_return, financing_rate) -> percent",
@@ -280,8 +295,9 @@ def missing_phrases(texts: Any, phrases: Any) -> Any:
 
 
 @builtin("matches", "matches(text, pattern) -> bool",
-         "Whether the text matches a regular expression, ignoring case. Patterns run on a "
-         "linear-time engine (no backtracking), so a hostile pattern cannot hang a check.",
+         "Whether the text matches a regular expression (RE2 syntax), ignoring case. Patterns "
+         "run on Google's RE2 in linear time (no backtracking), so a hostile pattern cannot hang "
+         "a check.",
          _returns(T.BOOL, _TEXT, {"string"}), vectorisable=False)
 def matches(texts: Any, pattern: Any) -> Any:
     if texts is MISSING or pattern is MISSING:
@@ -323,10 +339,16 @@ def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(alternatives)) if alternatives else None
 
 
-@lru_cache(maxsize=256)
 def compile_pattern(pattern: str) -> Any:
-    from compliance.dsl.saferegex import compile_safe
-    return compile_safe(normalise(pattern) if pattern.strip() else pattern, ignore_case=True)
+    """The pattern as matches() runs it: normalised like the text it is matched against, on RE2."""
+    from compliance.dsl.patterns import PatternError, compile_pattern as compile_re2
+
+    # NFKC only: full-width characters read as the text is read; case is RE2's to ignore, since
+    # casefolding a pattern would turn \S into \s and \p{Han} into an unknown class.
+    try:
+        return compile_re2(unicodedata.normalize("NFKC", pattern))
+    except PatternError as error:
+        raise UnitError(f"regular expression: {error}") from None
 
 
 @builtin("lower", "lower(text) -> string", "The text in lower case.",
@@ -496,3 +518,7 @@ def _check_stated(types: Sequence[T.Type]) -> T.Type:
          _check_stated, vectorisable=False)
 def stated(value: Any) -> Any:
     return MISSING if value is MISSING else True
+
+
+# The builtins that read prose (claims, contradictions, numbers, language) live in their own module.
+from compliance.evaluate import prose_builtins  # noqa: E402,F401  (registers them)

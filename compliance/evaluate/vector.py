@@ -353,6 +353,8 @@ class Compiler:
                 np.broadcast_to(~(margin > 0), (self.n,)) & _rows(exposure.valid & equity.valid, self.n))
             return Num(values, exposure.valid & equity.valid & positive, "leverage", exact=False,
                        error=error, undecided=undecided)
+        if name in _DROPS and len(args) == 2 and all(isinstance(arg, Num) for arg in args):
+            return self._drop(name, args[0], args[1])
         if name == "abs" and isinstance(args[0], Num):
             return Num(np.abs(args[0].values), args[0].valid, args[0].unit, args[0].currency,
                        exact=args[0].exact, error=args[0].error, undecided=args[0].undecided)
@@ -360,6 +362,42 @@ class Compiler:
             from compliance.dsl.units import margin_for_leverage
             return _constant(margin_for_leverage(Leverage(Decimal(repr(float(args[0].values))))))
         raise Unsupported(f"{name}() over columns")
+
+
+    def _drop(self, name: str, leverage: Num, line: Num) -> Num:
+        """liquidation_drop, warning_drop, close_out_drop and collateral_ratio_drop over columns:
+        the formulas of compliance.risk.liquidation in float, clamped to [0, 1], 100% for a
+        leverage of 0 (no position). Rows where the line leaves the formula's domain, or where the
+        result lies within rounding of a kink of the formula, go to the exact evaluator, which
+        reports the error at the call."""
+        lev = np.broadcast_to(np.asarray(leverage.values, dtype=float), (self.n,))
+        m = np.broadcast_to(np.asarray(line.values, dtype=float), (self.n,))
+        valid = _rows(leverage.valid, self.n) & _rows(line.valid, self.n)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if name == "collateral_ratio_drop":
+                formula = 1.0 - m * (lev - 1.0) / lev
+                outside = ~(m > 0)
+            elif name == "close_out_drop":
+                formula = np.where(m >= 1.0, 0.0, np.where(lev <= m, 1.0, (1.0 - m) / (lev - m)))
+                outside = m < 0
+            else:
+                formula = (1.0 - m * lev) / (lev * (1.0 - m))
+                outside = ~((m >= 0) & (m < 1))
+            values = np.where(lev == 0, 1.0, np.clip(formula, 0.0, 1.0))
+        outside |= lev < 0
+        # The inputs' error, amplified by the formula near its poles: bounded generously; rows
+        # near a kink (the clamp at 0 or 1, m*L near 1, L near m) are decided exactly.
+        scale = np.abs(lev) + np.abs(m) + 1.0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            error = 1e3 * (np.asarray(leverage.bound()) + np.asarray(line.bound()) + EPS) * scale * scale
+            near_kink = (np.abs(formula) <= error) | (np.abs(formula - 1.0) <= error) \
+                | (np.abs(m * lev - 1.0) <= error) | (np.abs(lev - m) <= error) | (lev == 0) \
+                | ~np.isfinite(formula)
+        undecided = (leverage.undecided | line.undecided | (valid & (outside | near_kink)))
+        return Num(values, valid & ~outside, "percent", exact=False, error=error, undecided=undecided)
+
+
+_DROPS = ("liquidation_drop", "warning_drop", "close_out_drop", "collateral_ratio_drop")
 
 
 def _rows(mask: Any, n: int) -> np.ndarray:

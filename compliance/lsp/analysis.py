@@ -84,7 +84,11 @@ class Analysis:
         return merged
 
     def exceptions_of(self, rule_id: str) -> list[Declared]:
-        return [d for d in self.items(ast.Exception_) if d.item.base_id == rule_id]
+        """The exceptions that qualify a rule: its own, and those to the whole of its section."""
+        checked = self.ruleset.rule(rule_id) if self.ruleset is not None else None
+        section = checked.section if checked is not None else ""
+        return [d for d in self.items(ast.Exception_)
+                if d.item.base_id == rule_id or (section and d.item.section == section)]
 
 
 def _unique(values: Iterator[str]) -> list[str]:

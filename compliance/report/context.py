@@ -126,6 +126,7 @@ def report_context(report: Report, *, fail_on: str = "error") -> dict[str, Any]:
         "summary": {"errors": summary.errors, "warnings": summary.warnings, "info": summary.info,
                     "rules_evaluated": summary.rules_evaluated, "passed": summary.passed,
                     "not_applicable": summary.not_applicable, "waived": summary.waived,
+                    "not_stated": summary.not_stated,
                     "documents": len(documents)},
         "documents": documents,
         "groups": _topic_groups(report, open_findings),

@@ -117,7 +117,7 @@ def test_hover_on_a_rule_id_shows_title_citation_and_exceptions(uri: str) -> Non
     rule = parent.rule("ESMA-LEV-1")
     assert rule is not None
     assert rule.title in shown and rule.citation in shown and rule.topic in shown
-    assert "DEMO-LEV-1-GOLD" in shown and "ESMA-LEV-1-PRO" in shown
+    assert "DEMO-LEV-1-GOLD" in shown and "ESMA-CFD-PRO" in shown
 
 
 def test_hover_shows_a_rules_source_and_confidence_when_it_has_them(uri: str) -> None:
