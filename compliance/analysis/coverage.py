@@ -53,7 +53,7 @@ class RulesetCoverage:
 
 
 def coverage(ruleset: Ruleset, suggest: bool = True) -> RulesetCoverage:
-    own = [rule for rule in ruleset.rules if rule.ruleset in ("", ruleset.name)]
+    own = [rule for rule in ruleset.rules if _own_behaviour(rule, ruleset)]
     reached = _reached(ruleset, own)
     rules = []
     for rule in own:
@@ -65,6 +65,16 @@ def coverage(ruleset: Ruleset, suggest: bool = True) -> RulesetCoverage:
             item = RuleCoverage(rule, possible, item.reached, tuple(b for b in blocks if b), unknown)
         rules.append(item)
     return RulesetCoverage(ruleset, tuple(_rechecked(ruleset, rules)))
+
+
+def _own_behaviour(rule: CheckedRule, ruleset: Ruleset) -> bool:
+    """A rule the ruleset's own tests must cover: defined here, or overridden here in more than
+    its description (an override that only cites another provision keeps its parent's tests)."""
+    from compliance.evaluate.testing import DESCRIPTIVE_CLAUSES
+
+    if rule.ruleset not in ("", ruleset.name):
+        return False
+    return not rule.inherited_from or not set(rule.overridden) <= DESCRIPTIVE_CLAUSES
 
 
 def _reached(ruleset: Ruleset, own: Sequence[CheckedRule]) -> dict[str, set[str]]:
