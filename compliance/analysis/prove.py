@@ -23,10 +23,11 @@ from typing import Any
 
 import z3
 
-from compliance.analysis.common import encode_all, new_document, passing, rules_for, verdicts
-from compliance.analysis.outcomes import EncodedRule
+from compliance.analysis.common import encode_all, new_document, params, passing, rules_for, verdicts
+from compliance.analysis.outcomes import EncodedRule, assumed_fields
 from compliance.analysis.witness import Found, search
 from compliance.dsl.checker import Ruleset
+from compliance.evaluate.values import MISSING
 
 IMPLIED, NOT_IMPLIED, NOT_ANALYSED, UNDECIDED = "implied", "not_implied", "not_analysed", "undecided"
 SOLVER_TIMEOUT_MS = 20_000
@@ -76,7 +77,8 @@ def prove(house: Ruleset, reg: Ruleset, as_of: _dt.date, target: str = "contract
         solver.add(z3.Implies(indicator, encoded.outcomes.passes(silence_passes)))
         premises[rule_id] = indicator
     left_out = dict(house_skipped)
-    context = _Context(solver, premises, house_encoded, document, house, reg, as_of, target, silence_passes)
+    context = _Context(solver, premises, house_encoded, document, house, reg, as_of, target, silence_passes,
+                       _read_differently(house, reg, target, as_of))
     results = []
     for rule in reg_rules:
         encoded = reg_encoded.get(rule.rule_id)
@@ -101,6 +103,9 @@ class _Context:
     as_of: _dt.date
     target: str
     silence_passes: bool
+    # Fields the two rulesets' assumptions fill differently when a document is silent on them:
+    # path -> (what HOUSE reads, what REG reads), MISSING where one has no assumption.
+    differently: Mapping[tuple[str, ...], tuple[Any, Any]] = field(default_factory=dict)
 
     @property
     def ok(self) -> tuple[str, ...]:
@@ -125,15 +130,34 @@ class _Context:
         passes = [e.outcomes.passes(self.silence_passes) for e in self.house_encoded.values()]
         strict = goal + passes + [e.restriction for e in self.house_encoded.values()]
         loose = [self.breaks(encoded)] + passes
-        for goals in (strict, loose):
+        # A document that states what the two rulesets would assume differently shows a gap in
+        # the rules themselves: look for one first.
+        stated = [self.document.present(path) for path in sorted(self.differently)]
+        attempts = [strict + stated, loose + stated] if stated else []
+        for goals in (*attempts, strict, loose):
             found = search(self.document, goals, self.as_of,
                            lambda candidate: self.confirmed(encoded, candidate, only_analysed), self.target)
             if found is not None:
                 return found
         return None
 
+    def through_assumptions(self, found: Found) -> str:
+        """Why a witness is one only because of the assumptions: the silent fields it relies on."""
+        from compliance.dsl.units import format_value
+
+        silent = [path for path in sorted(self.differently) if _lookup(found.data, path) is None]
+        if not silent:
+            return ""
+        parts = []
+        for path in silent:
+            house_reads, reg_reads = (("not stated" if v is MISSING else format_value(v))
+                                      for v in self.differently[path])
+            parts.append(f"{'.'.join(path)}, which {self.house.name} reads as {house_reads} and "
+                         f"{self.reg.name} as {reg_reads}")
+        return "only for documents that do not state " + "; ".join(parts)
+
     def not_implied(self, encoded: EncodedRule, base: dict[str, str], found: Found) -> Verdict:
-        return Verdict(**base, verdict=NOT_IMPLIED, witness=found,
+        return Verdict(**base, verdict=NOT_IMPLIED, witness=found, reason=self.through_assumptions(found),
                        house_outcomes=verdicts(self.house, found.document, self.as_of),
                        reg_outcome=verdicts(self.reg, found.document, self.as_of,
                                             [encoded.rule])[encoded.rule.rule_id])
@@ -202,3 +226,18 @@ def _minimal_core(solver: Any, goal: Any, core: Sequence[Any]) -> list[Any]:
         if solver.check([goal, *trial]) == z3.unsat:
             kept = trial
     return kept
+
+
+def _read_differently(house: Ruleset, reg: Ruleset, target: str, as_of: _dt.date
+                      ) -> dict[tuple[str, ...], tuple[Any, Any]]:
+    in_house = assumed_fields(house.assumptions, target, params(house, as_of), as_of)
+    in_reg = assumed_fields(reg.assumptions, target, params(reg, as_of), as_of)
+    return {path: (in_house.get(path, MISSING), in_reg.get(path, MISSING))
+            for path in set(in_house) | set(in_reg) if in_house.get(path, MISSING) != in_reg.get(path, MISSING)}
+
+
+def _lookup(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = data
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node

@@ -159,6 +159,7 @@ def test_an_assumption_is_a_ruleset_of_its_own(law):
     verdict = next(v for v in backwards.verdicts if v.rule_id == "LAW-1")
     assert verdict.verdict == NOT_IMPLIED
     assert "category" not in verdict.witness.data.get("client", {})
+    assert "client.category" in verdict.reason and "only for documents that do not state" in verdict.reason
     assert verdicts(house, verdict.witness.document, AS_OF, [house.rule("LAW-1")])["LAW-1"] not in \
         ("passed", "not_applicable")
 
@@ -230,3 +231,16 @@ def test_lint_on_the_new_clauses(tmp_path):
     unset = [f for f in findings.values() if f.code == "parameter-not-yet-set"]
     assert [(f.rule_id, f.span.line) for f in unset] == [("L-3", line_of['rule L-3 "Reads a level that has no value before 2020"'])]
     assert "2020-01-01" in unset[0].message
+
+
+def test_a_gap_in_the_rules_is_shown_on_a_document_that_states_what_the_assumptions_differ_on():
+    """House and REG read a silent client differently; a REG rule the house lacks is shown
+    broken on a contract that states its client, not one that relies on the reading."""
+    lacking = LAW[:LAW.index('rule LAW-2 "')] + LAW[LAW.index('rule LAW-3 "'):]
+    house = load_ruleset_text(lacking.replace("ruleset law", "ruleset house"), "house.rules")
+    reg = load_ruleset_text(LAW.replace('set client.category = "retail"', 'set client.category = "professional"')
+                            .replace("ruleset law", "ruleset reg"), "reg.rules")
+    verdict = next(v for v in prove(house, reg, AS_OF).verdicts if v.rule_id == "LAW-2")
+    assert verdict.verdict == NOT_IMPLIED and verdict.reason == ""
+    assert verdict.witness.data["client"]["category"] != "professional"   # stated, and not exempt
+    assert verdicts(reg, verdict.witness.document, AS_OF, [reg.rule("LAW-2")])["LAW-2"] == "failed"
