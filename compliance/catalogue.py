@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from compliance import vocabulary
 from compliance.dsl import ast
 from compliance.dsl.formatter import format_expression
 from compliance.dsl.model import CheckedException, CheckedRule, Ruleset
@@ -169,8 +170,7 @@ def ruleset_page(ruleset: Ruleset, parents: dict[str, Ruleset]) -> str:
         facts.append(f"jurisdiction {ruleset.jurisdiction}")
     if parent is not None:
         facts.append(f"extends [`{parent.name}`]({parent.name}.md)")
-    contract = sum(1 for rule in ruleset.rules if rule.target == "contract")
-    facts.append(f"{len(ruleset.rules)} rules ({contract} contract, {len(ruleset.rules) - contract} account)")
+    facts.append(f"{len(ruleset.rules)} rules ({rule_counts(ruleset)})")
     out = [f"# `{ruleset.name}`: {md(ruleset.title)}", "", " · ".join(facts)]
     sources = [value for key, value, _span in _header_of(ruleset) if key == "source"]
     if sources:
@@ -247,10 +247,13 @@ def binding_intro(as_of: _dt.date) -> str:
 def binding_table(rulesets: Sequence[Ruleset], as_of: _dt.date) -> list[str]:
     from compliance.binding import binding_limits
 
-    names = [ruleset.name for ruleset in rulesets]
+    rows = binding_limits(list(rulesets), as_of)
+    # A ruleset that sets none of the compared limits (platform_due_diligence) gets no column.
+    setting = {item["ruleset"] for row in rows for item in row["values"]}
+    names = [ruleset.name for ruleset in rulesets if ruleset.name in setting]
     out = ["| limit | " + " | ".join(f"`{name}`" for name in names) + " | binds |",
            "| --- | " + " | ".join("---" for _ in names) + " | --- |"]
-    for row in binding_limits(list(rulesets), as_of):
+    for row in rows:
         values = {item["ruleset"]: item["value"] for item in row["values"]}
         cells = [md(str(values.get(name, "—"))) for name in names]
         if row["binding"] is None:
@@ -263,16 +266,23 @@ def binding_table(rulesets: Sequence[Ruleset], as_of: _dt.date) -> list[str]:
     return out
 
 
+def rule_counts(ruleset: Ruleset) -> str:
+    """``12 contract, 3 account``, and the platform-profile rules when there are any."""
+    counts = {kind: sum(1 for rule in ruleset.rules if rule.target == kind)
+              for kind in vocabulary.DOCUMENT_KINDS}
+    return ", ".join(f"{count} {kind}" for kind, count in counts.items()
+                     if count or kind in ("contract", "account"))
+
+
 def summary(rulesets: Sequence[Ruleset]) -> str:
     """The generated part of docs/rulesets.md: one table per ruleset, a row per rule."""
     from compliance.commands.rules import _params_used
 
     out: list[str] = []
     for ruleset in rulesets:
-        contract = sum(1 for rule in ruleset.rules if rule.target == "contract")
         out += [f"## `{ruleset.name}` ({md(ruleset.title)}, version {md(ruleset.version)})", "",
-                f"{len(ruleset.rules)} rules ({contract} contract, {len(ruleset.rules) - contract} "
-                f"account). Each rule in full: [catalogue/{ruleset.name}.md](catalogue/{ruleset.name}.md).", "",
+                f"{len(ruleset.rules)} rules ({rule_counts(ruleset)}). Each rule in full: "
+                f"[catalogue/{ruleset.name}.md](catalogue/{ruleset.name}.md).", "",
                 "| id | title | topic | severity | applies to | checks | parameters | source | confidence | citation |",
                 "|---|---|---|---|---|---|---|---|---|---|"]
         for rule in ruleset.rules:

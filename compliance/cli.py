@@ -21,6 +21,7 @@ COMMANDS = {
     "check": ("check", "review contract files against rulesets"),
     "audit": ("audit", "audit an account snapshot against the account rules of a ruleset"),
     "disclose": ("disclose", "write the risk-disclosure statement computed from a contract"),
+    "diligence": ("diligence", "the due-diligence report of a platform profile (verdict, evidence, risk)"),
     "rules": ("rules", "list, show, test, format and analyse rulesets"),
     "impact": ("impact", "which contracts and accounts change verdict when the rules change"),
     "schema": ("schema", "print the JSON Schema of contracts, snapshots or findings"),

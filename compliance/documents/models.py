@@ -254,6 +254,10 @@ def required(description: str) -> Any:
     return _Declared(description, required=True)
 
 
+# The public name for other document kinds' declarations (compliance.documents.platform_models).
+optional = _opt
+
+
 class Section:
     """A mapping of a contract file. Subclasses declare keys as ``name: Type = _opt("help")``."""
 
@@ -537,8 +541,13 @@ class Problem:
 def validate_contract_data(data: Any) -> tuple[dict[str, Any], list[Problem]]:
     """The contract as dicts and lists of typed values (absent and empty fields left out), and
     every problem found. The data is usable only when the list is empty."""
+    return validate_section_data(Contract, data)
+
+
+def validate_section_data(section: type[Section], data: Any) -> tuple[dict[str, Any], list[Problem]]:
+    """:func:`validate_contract_data` for any top-level declaration (a platform profile)."""
     problems: list[Problem] = []
-    value = _validate(Contract, data, (), problems)
+    value = _validate(section, data, (), problems)
     return (value if isinstance(value, dict) else {}), problems
 
 

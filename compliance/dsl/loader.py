@@ -122,6 +122,9 @@ def default_document_types(target: str):  # type: ignore[no-untyped-def]
     if target == "account":
         from compliance.documents.snapshot_fields import snapshot_type
         return snapshot_type()
+    if target == "platform":
+        from compliance.documents.platform import platform_type
+        return platform_type()
     from compliance.documents.contract import contract_type
     return contract_type()
 
