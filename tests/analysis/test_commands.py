@@ -139,15 +139,7 @@ def test_lint_allows_a_documented_exception(tmp_path, capsys):
     assert "[never-fails]" not in capsys.readouterr().out.split("B-5")[0]
 
 
-# Built-in rulesets whose rules apply before a parameter they read has a value (lint
-# parameter-not-yet-set, reported for the ruleset authors to fix): strict, so the mark has to go
-# once they lint clean.
-NOT_YET_CLEAN = {"csrc_like", "esma_like", "fca_like"}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="parameter-not-yet-set findings"))
-    if name in NOT_YET_CLEAN else name for name in builtin_names()])
+@pytest.mark.parametrize("name", builtin_names())
 def test_builtin_rulesets_lint_clean(name, capsys):
     code = main(["rules", "lint", "--ruleset", name])
     out = capsys.readouterr().out
