@@ -6,9 +6,11 @@ done (bad flags or input); 3 an internal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from compliance import DISTRIBUTION, __version__
@@ -45,11 +47,15 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
                      "snapshots against regulatory and house rules.")
     parser.add_argument("--version", action="version", version=f"compliance {__version__} ({DISTRIBUTION})")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="build every ruleset from its files; neither read nor write the ruleset cache")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         command_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                                     help=argparse.SUPPRESS)
+        command_parser.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS,
+                                    help="build rulesets from their files; neither read nor write the cache")
         if name == chosen:
             module = importlib.import_module(f"compliance.commands.{module_name}")
             module.add_arguments(command_parser)
@@ -108,6 +114,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    with _cache_policy(getattr(args, "no_cache", False)):
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _cache_policy(no_cache: bool) -> Iterator[None]:
+    """--no-cache for this run, and for the worker processes it starts (they read the variable)."""
+    if not no_cache:
+        yield
+        return
+    from compliance.dsl.store import NO_CACHE_VARIABLE
+
+    before = os.environ.get(NO_CACHE_VARIABLE)
+    os.environ[NO_CACHE_VARIABLE] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(NO_CACHE_VARIABLE, None)
+        else:
+            os.environ[NO_CACHE_VARIABLE] = before
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args._module.run(args))
     except InputError as error:
@@ -124,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
+    except Exception as error:
         if getattr(args, "debug", False):
             raise
         sys.stderr.write(
