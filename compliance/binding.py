@@ -14,14 +14,14 @@ maintenance or minimum equity; the close-out comparison that closes out earliest
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 from typing import Any
 
 from compliance.dsl.model import Ruleset
 from compliance.dsl.units import Leverage, Money, Percent, format_value
+from compliance.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Limit:
     name: str            # the limit, or its prefix for a map parameter ("leverage_cap")
     direction: str       # "lowest" | "highest" | "strictest"

@@ -13,13 +13,13 @@ close-out level, in that order), and to each referenced contract that offers mor
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from compliance import vocabulary
 from compliance.documents.model import Document
 from compliance.findings import Finding, Report
+from compliance.records import record
 
 DEFAULT_RULESET = "platform_due_diligence"
 LANGUAGES = ("en", "zh")
@@ -27,7 +27,7 @@ FORMATS = ("markdown", "html")
 _TEMPLATE = {"markdown": "diligence.md.j2", "html": "diligence.html.j2"}
 
 
-@dataclass(frozen=True)
+@record
 class Point:
     """One rule of the review on the profile."""
 
@@ -43,7 +43,7 @@ class Point:
     line: int | None      # where in the profile the point is decided
 
 
-@dataclass(frozen=True)
+@record
 class LeverageLine:
     """How far the price can fall from opening before close-out, at one leverage."""
 
@@ -56,7 +56,7 @@ class LeverageLine:
     warning_drop: Decimal | None
 
 
-@dataclass(frozen=True)
+@record
 class Diligence:
     profile_id: str
     name: str
@@ -131,11 +131,8 @@ def stated_values(expr: Any, data: dict[str, Any], local: frozenset[str] = froze
             walk(node.collection, bound)
             walk(node.body, bound | {node.var})
             return
-        for child in getattr(node, "__dataclass_fields__", {}):
-            value = getattr(node, child)
-            for item in value if isinstance(value, tuple) else (value,):
-                if hasattr(item, "__dataclass_fields__") and child != "span":
-                    walk(item, bound)
+        for child in ast.children(node):
+            walk(child, bound)
 
     walk(expr, local)
     return found

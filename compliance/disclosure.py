@@ -34,7 +34,6 @@ import functools
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +42,7 @@ from compliance import vocabulary
 from compliance.documents.model import Document, FieldPath, render_path
 from compliance.dsl.units import Duration, Money
 from compliance.errors import Diagnostic, InputError
+from compliance.records import record
 
 if TYPE_CHECKING:
     import jinja2
@@ -65,7 +65,7 @@ _ONE = Decimal(1)
 # The computed statement
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class ClassLine:
     """One underlying class at its maximum leverage."""
 
@@ -77,7 +77,7 @@ class ClassLine:
     warning_drop: Decimal | None  # price fall that reaches the warning line, if there is one
 
 
-@dataclass(frozen=True)
+@record
 class Move:
     """One adverse price move in the worked example."""
 
@@ -94,7 +94,7 @@ class Move:
     at_line: bool = False         # the row of the close-out line itself
 
 
-@dataclass(frozen=True)
+@record
 class LossExample:
     underlying_class: str
     leverage: Decimal
@@ -116,7 +116,7 @@ class LossExample:
         return tuple(sorted(self.moves + extra, key=lambda row: (row.move, row.at_line)))
 
 
-@dataclass(frozen=True)
+@record
 class Financing:
     rate_type: str | None
     annual_rate: Decimal | None
@@ -134,7 +134,7 @@ class Financing:
     break_even_return: Decimal    # asset return a year that only pays for the financing
 
 
-@dataclass(frozen=True)
+@record
 class RiskWarning:
     new_provider: bool
     loss_percentage: Decimal | None
@@ -144,7 +144,7 @@ class RiskWarning:
     contract_text: str | None
 
 
-@dataclass(frozen=True)
+@record
 class FeeLine:
     name: str
     description: str | None
@@ -153,7 +153,7 @@ class FeeLine:
     basis: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Disclosure:
     contract_id: str
     title: str | None

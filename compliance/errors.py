@@ -5,10 +5,10 @@ internal errors (a bug: exit 3). Every module raises one of these, or translates
 raises into one, so that no library exception reaches the user."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from compliance.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Diagnostic:
     path: str
     line: int | None
@@ -47,6 +47,10 @@ class DomainError(ComplianceError, ValueError):
 
 class InternalError(ComplianceError):
     """The tool's own fault, not the input's (exit code 3): a bug to report."""
+
+
+class FrozenRecordError(InternalError, AttributeError):
+    """Code assigned to a field of a frozen record (compliance.records)."""
 
 
 class InputError(ComplianceError):

@@ -5,8 +5,9 @@ The JSON form is the finding model of the user-facing spec; it may gain keys, ne
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from compliance.records import field, record
 
 Severity = Literal["error", "warning", "info"]
 Outcome = Literal["passed", "failed", "not_stated", "not_applicable"]
@@ -16,7 +17,7 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 FAIL_ON_LEVELS = ("error", "warning", "info", "never")
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     rule_id: str
     topic: str
@@ -49,7 +50,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
+@record
 class RuleRun:
     """One rule evaluated on one document: what JUnit shows as a test case."""
 
@@ -62,7 +63,7 @@ class RuleRun:
     waived: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class RuleInfo:
     """A rule's metadata, for outputs that list rules (SARIF tool.driver.rules, reports)."""
 
@@ -82,7 +83,7 @@ class RuleInfo:
     confidence: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class RulesetInfo:
     name: str
     version: str
@@ -92,13 +93,13 @@ class RulesetInfo:
     disabled: tuple[tuple[str, str], ...] = ()  # (rule_id, reason) disabled by an extending ruleset
 
 
-@dataclass(frozen=True)
+@record
 class InputInfo:
     path: str
     sha256: str
 
 
-@dataclass(frozen=True)
+@record
 class Summary:
     errors: int
     warnings: int
@@ -115,7 +116,7 @@ class Summary:
                 "not_stated": self.not_stated}
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     tool_version: str
     rulesets: tuple[RulesetInfo, ...]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from compliance import __version__
 from compliance.documents.model import Document
@@ -25,9 +24,10 @@ from compliance.findings import (
     RulesetInfo,
     sort_findings,
 )
+from compliance.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Reviewed:
     document: Document
     ruleset: Ruleset
@@ -159,7 +159,7 @@ def findings_and_runs(reviewed: Sequence[Reviewed]) -> tuple[list[Finding], list
 PARALLEL_THRESHOLD = 200
 
 
-@dataclass(frozen=True)
+@record
 class FileReview:
     """What one contract file contributes to the report (small, so it crosses processes cheaply)."""
 
@@ -222,9 +222,8 @@ def review_files(files: Sequence[str], chosen: Sequence[str], as_of: _dt.date) -
 def check_contracts(paths: Sequence[str], ruleset_specs: Sequence[str] | None, as_of: _dt.date,
                     waivers_path: str | None = None) -> Report:
     """The whole of ``compliance check``, as a function."""
-    from dataclasses import replace
-
     from compliance.documents.contract import CHECKED_KINDS, find_contracts
+    from compliance.records import replace
 
     chosen = split_ruleset_specs(ruleset_specs)
     files = find_contracts(list(paths), CHECKED_KINDS)
@@ -272,7 +271,7 @@ def check_contracts(paths: Sequence[str], ruleset_specs: Sequence[str] | None, a
 
 
 def _mark_waived_runs(runs: Sequence[RuleRun], findings: Sequence[Finding]) -> tuple[RuleRun, ...]:
-    from dataclasses import replace
+    from compliance.records import replace
 
     waived = {(f.path, f.ruleset, f.rule_id) for f in findings if f.waived}
     unwaived = {(f.path, f.ruleset, f.rule_id) for f in findings if not f.waived}

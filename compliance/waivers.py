@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from datetime import date
 from fnmatch import fnmatchcase
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from compliance.documents.yaml_loader import LoadedYaml, load_yaml
 from compliance.errors import Diagnostic, InputError
 from compliance.findings import Finding
+from compliance.records import record, replace
 
 WAIVER_KEYS = ("rule_id", "contract", "reason", "approved_by", "expires")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -34,7 +34,7 @@ EXPIRED_RULE_ID = "WAIVER-EXPIRED"
 UNUSED_RULE_ID = "WAIVER-UNUSED"
 
 
-@dataclass(frozen=True)
+@record
 class Waiver:
     rule_id: str
     contract: str          # a contract id, or a glob over the contract's path

@@ -3,7 +3,6 @@ given exception decides it), re-checked by the scalar evaluator, and as an in-fi
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 
 from compliance.analysis.common import encode, new_document
 from compliance.analysis.document import NO_CURRENCY
@@ -12,9 +11,10 @@ from compliance.analysis.witness import Found, dsl_value, search
 from compliance.dsl.checker import CheckedRule, Ruleset
 from compliance.dsl.units import Money
 from compliance.evaluate.testing import DEFAULT_AS_OF
+from compliance.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Case:
     rule: CheckedRule
     outcome: str

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import z3
 
@@ -23,9 +22,10 @@ from compliance.analysis.outcomes import silence_breaches
 from compliance.analysis.symbolic import Unsupported
 from compliance.dsl.checker import OUTCOMES, CheckedRule, Ruleset
 from compliance.evaluate.testing import DEFAULT_AS_OF
+from compliance.records import field, record
 
 
-@dataclass(frozen=True)
+@record
 class RuleCoverage:
     rule: CheckedRule
     possible: tuple[str, ...]          # outcomes and exception ids the rule can have
@@ -38,7 +38,7 @@ class RuleCoverage:
         return tuple(item for item in self.possible if item not in self.reached)
 
 
-@dataclass(frozen=True)
+@record
 class RulesetCoverage:
     ruleset: Ruleset
     rules: tuple[RuleCoverage, ...] = field(default_factory=tuple)
@@ -140,7 +140,7 @@ def _block(ruleset: Ruleset, rule: CheckedRule, item: str, case: Case | None) ->
 
 def _rechecked(ruleset: Ruleset, rules: Sequence[RuleCoverage]) -> list[RuleCoverage]:
     """Keep only the suggested tests that pass when appended to the ruleset and run as its own."""
-    from dataclasses import replace
+    from compliance.records import replace
 
     blocks = [block for item in rules for block in item.suggestions]
     if not blocks:

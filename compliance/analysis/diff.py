@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import z3
@@ -21,12 +20,13 @@ from compliance.analysis.common import encode, new_document, params, verdicts
 from compliance.analysis.symbolic import Unsupported
 from compliance.analysis.witness import Found, search, to_yaml
 from compliance.dsl.checker import CheckedRule, Ruleset
+from compliance.records import record
 
 ADDED, REMOVED, TIGHTENED, LOOSENED, CHANGED, EQUIVALENT = (
     "added", "removed", "tightened", "loosened", "changed", "equivalent")
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     kind: str                  # rule | parameter
     name: str
@@ -37,7 +37,7 @@ class Change:
     target: str = "contract"
 
 
-@dataclass(frozen=True)
+@record
 class Diff:
     old: Ruleset
     new: Ruleset

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 import z3
@@ -21,17 +20,31 @@ import z3
 from compliance.analysis.calendar import shift_months
 from compliance.analysis.document import SymbolicDocument
 from compliance.analysis.schema import Field
-from compliance.analysis.symbolic import (FALSE, TRUE, Const, Sym, Unsupported, absolute, arith,
-                                          boolean, choose, compare, equal_const, lift, negate)
+from compliance.analysis.symbolic import (
+    FALSE,
+    TRUE,
+    Const,
+    Sym,
+    Unsupported,
+    absolute,
+    arith,
+    boolean,
+    choose,
+    compare,
+    equal_const,
+    lift,
+    negate,
+)
 from compliance.analysis.texts import PROSE_FUNCTIONS, TEXT_FUNCTIONS, Tab, TextEncoding
 from compliance.dsl import ast
 from compliance.dsl.units import Duration
 from compliance.evaluate.values import MISSING
+from compliance.records import field, record, replace
 
 Path = tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     """A record, map or list of the document, not yet read down to a value."""
 
@@ -42,7 +55,7 @@ class Node:
 Value = Union[Sym, Const, Node]
 
 
-@dataclass
+@record(frozen=False)
 class Encoder(TextEncoding):
     document: SymbolicDocument
     params: Mapping[str, Any]

@@ -11,15 +11,15 @@ import datetime as _dt
 import html
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.dsl.checker import Ruleset
+from compliance.records import field, record
 
 MAX_LISTED = 20      # accounts listed per rule and transition
 
 
-@dataclass(frozen=True)
+@record
 class Flip:
     document: str              # contract path, or account id
     rule_id: str
@@ -29,7 +29,7 @@ class Flip:
     citation: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class SnapshotFlips:
     path: str
     accounts: int
@@ -37,7 +37,7 @@ class SnapshotFlips:
     listed: tuple[Flip, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Impact:
     old: Ruleset
     new: Ruleset

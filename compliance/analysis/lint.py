@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import z3
 
@@ -20,12 +19,13 @@ from compliance.analysis.outcomes import EncodedRule
 from compliance.dsl import ast
 from compliance.dsl.checker import CheckedRule, Ruleset
 from compliance.evaluate.values import MISSING, equal
+from compliance.records import record
 
 ALLOW = re.compile(r"#\s*lint:\s*allow\s+([a-z-]+)\s+because\s+\S")
 TIMEOUT_MS = 5000
 
 
-@dataclass(frozen=True)
+@record
 class LintFinding:
     code: str             # never-fails, never-applies, never-passes, exception-covers-rule, ...
     message: str
@@ -171,8 +171,8 @@ def _clause_span(sources: Mapping[str, str], rule: CheckedRule, keyword: str) ->
 
 
 def _parameter_findings(ruleset: Ruleset) -> list[LintFinding]:
-    from compliance.evaluate.scalar import Evaluator
     from compliance.documents.model import Document
+    from compliance.evaluate.scalar import Evaluator
 
     findings = []
     used = _names_read(ruleset)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import z3
@@ -30,6 +29,7 @@ from compliance.analysis.document import SymbolicDocument
 from compliance.analysis.encode import Encoder, Node, Path, Value
 from compliance.analysis.symbolic import FALSE, TRUE, Sym, Unsupported
 from compliance.dsl.checker import CheckedAssumption, CheckedRule
+from compliance.records import record
 
 
 def silence_breaches(rule: CheckedRule) -> bool:
@@ -38,7 +38,7 @@ def silence_breaches(rule: CheckedRule) -> bool:
     return rule.silence == "breach"
 
 
-@dataclass(frozen=True)
+@record
 class Outcomes:
     """Four mutually exclusive conditions on the document, one of which always holds."""
 
@@ -57,7 +57,7 @@ class Outcomes:
         return getattr(self, outcome)
 
 
-@dataclass(frozen=True)
+@record
 class EncodedRule:
     rule: CheckedRule
     outcomes: Outcomes
@@ -81,7 +81,7 @@ class EncodedRule:
         return "uses " + ", ".join(self.text_functions + self.prose_functions)
 
 
-@dataclass(frozen=True)
+@record
 class _Subject:
     exists: Any
     failed: Any

@@ -18,22 +18,29 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import z3
 
-from compliance.analysis.common import encode_all, new_document, params, passing, rules_for, verdicts
+from compliance.analysis.common import (
+    encode_all,
+    new_document,
+    params,
+    passing,
+    rules_for,
+    verdicts,
+)
 from compliance.analysis.outcomes import EncodedRule, assumed_fields
 from compliance.analysis.witness import Found, search
 from compliance.dsl.checker import Ruleset
 from compliance.evaluate.values import MISSING
+from compliance.records import field, record
 
 IMPLIED, NOT_IMPLIED, NOT_ANALYSED, UNDECIDED = "implied", "not_implied", "not_analysed", "undecided"
 SOLVER_TIMEOUT_MS = 20_000
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     rule_id: str
     title: str
@@ -46,7 +53,7 @@ class Verdict:
     reg_outcome: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Dominance:
     house: Ruleset
     reg: Ruleset
@@ -92,7 +99,7 @@ def prove(house: Ruleset, reg: Ruleset, as_of: _dt.date, target: str = "contract
     return Dominance(house, reg, target, as_of, tuple(results), left_out)
 
 
-@dataclass(frozen=True)
+@record
 class _Context:
     solver: Any
     premises: Mapping[str, Any]

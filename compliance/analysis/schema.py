@@ -9,15 +9,16 @@ from __future__ import annotations
 import functools
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from compliance.records import field, record
 
 # Leaf kinds, as the DSL's types name them; containers: record, map (closed keys), set (a list of a
 # closed vocabulary, read only as a set), list (anything else: outside the fragment).
 LEAVES = ("number", "percent", "leverage", "money", "date", "duration", "string", "bool")
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     kind: str
     required: bool = False

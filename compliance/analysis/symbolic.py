@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ import z3
 from compliance.dsl.units import Duration, Leverage, Money, Percent, margin_for_leverage
 from compliance.errors import ComplianceError
 from compliance.evaluate.values import MISSING
+from compliance.records import record, replace
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
 NUMERIC = ("number", "percent", "leverage", "money")
@@ -29,7 +29,7 @@ class Unsupported(ComplianceError):
     """An expression outside the analysed fragment; the message says what (``uses mentions()``)."""
 
 
-@dataclass(frozen=True)
+@record
 class Sym:
     kind: str                     # number percent leverage money date duration string bool
     present: Any                  # z3 Bool
@@ -54,7 +54,7 @@ class Sym:
         return z3.Not(self.present)
 
 
-@dataclass(frozen=True)
+@record
 class Const:
     """A constant that is not a scalar: a list or a map from a parameter or a literal."""
 

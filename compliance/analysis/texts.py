@@ -13,15 +13,23 @@ are searched first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import z3
 
-from compliance.analysis.symbolic import FALSE, TRUE, Const, Sym, Unsupported, equal_const, lift
+from compliance.analysis.symbolic import (
+    FALSE,
+    TRUE,
+    Const,
+    Sym,
+    Unsupported,
+    equal_const,
+    lift,
+)
 from compliance.dsl import ast
 from compliance.dsl.checker import _field_path
 from compliance.evaluate.values import MISSING
+from compliance.records import record
 
 Path = tuple[str, ...]
 TEXT_FUNCTIONS = ("mentions", "mentions_all", "matches")
@@ -41,7 +49,7 @@ ONLY_TRUE = ("says",)
 _ERROR = object()   # the evaluator raised a UnitError on this corpus entry
 
 
-@dataclass(frozen=True)
+@record
 class Tab:
     """A list-valued tabulated expression (``percentages_in(text)``): per condition on the
     document, the list it is; ``free`` where the field holds a text outside the corpus."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +17,7 @@ import z3
 from compliance.analysis.document import SymbolicDocument
 from compliance.documents.model import Document
 from compliance.dsl.units import Duration, Leverage, Money, Percent
+from compliance.records import record
 
 # Scale per kind and grid level: value * scale must be a whole number.
 GRIDS: tuple[dict[str, int], ...] = (
@@ -30,7 +30,7 @@ SEARCH_TIMEOUT_MS = 4000
 Check = Callable[[Document], bool]
 
 
-@dataclass(frozen=True)
+@record
 class Found:
     data: Mapping[str, Any]      # the witness document's data (typed values)
     document: Document

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Mapping
 
@@ -28,13 +27,14 @@ import numpy as np
 
 from compliance.documents.snapshot import NO_CURRENCY
 from compliance.errors import Diagnostic, InputError
+from compliance.records import record
 
 FX_KEYS = ("base", "as_of", "rates")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
+@record
 class FxRates:
     base: str
     rates: Mapping[str, Decimal]     # currency -> value of one unit in the base currency

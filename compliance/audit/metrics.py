@@ -30,7 +30,6 @@ converted, the sum rounded once to the cent), and are null otherwise; ``currency
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
@@ -38,6 +37,7 @@ import numpy as np
 
 from compliance.audit.fx import FxRates, row_rates
 from compliance.documents.snapshot import NO_CURRENCY, VOCABULARIES, Snapshot
+from compliance.records import record
 
 PERCENTILES = (50, 90, 95, 99)
 LEVERAGE_BUCKETS = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, math.inf)
@@ -154,7 +154,7 @@ def protection(snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return on & known, ~on & known, ~known
 
 
-@dataclass(frozen=True)
+@record
 class PlatformMetrics:
     accounts: int
     by_client_category: dict[str, int]

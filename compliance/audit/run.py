@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,16 +24,30 @@ from compliance.documents.snapshot import NO_CURRENCY
 from compliance.dsl.checker import CheckedRule, Ruleset
 from compliance.dsl.units import Percent
 from compliance.evaluate.vector import (
-    FAILED, NOT_APPLICABLE, NOT_STATED, PASSED, RuleOutcomes, apply_column_assumptions, evaluate_snapshot,
+    FAILED,
+    NOT_APPLICABLE,
+    NOT_STATED,
+    PASSED,
+    RuleOutcomes,
+    apply_column_assumptions,
+    evaluate_snapshot,
 )
-from compliance.findings import Finding, InputInfo, Report, RuleRun, Summary, sort_findings
+from compliance.findings import (
+    Finding,
+    InputInfo,
+    Report,
+    RuleRun,
+    Summary,
+    sort_findings,
+)
+from compliance.records import record
 
 DEFAULT_MAX_FINDINGS = 100
 TOP_OFFENDERS = 20
 DEFAULT_CLOSE_OUT_LEVEL = Decimal("0.5")
 
 
-@dataclass(frozen=True)
+@record
 class Levels:
     close_out_level: Decimal
     close_out_at_or_below: bool

@@ -15,15 +15,20 @@ apart (``nbp_unknown``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from compliance.audit.fx import FxRates
-from compliance.audit.metrics import below_level, money_by_currency, protection, single_currency_total
+from compliance.audit.metrics import (
+    below_level,
+    money_by_currency,
+    protection,
+    single_currency_total,
+)
 from compliance.documents.snapshot import Snapshot
 from compliance.dsl.units import Percent
 from compliance.errors import InputError
+from compliance.records import record
 
 _SHOCK = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%\s*$")
 
@@ -49,7 +54,7 @@ def parse_shocks(text: str, *, flag: str = "--stress") -> list[Decimal]:
     return shocks
 
 
-@dataclass(frozen=True)
+@record
 class StressResult:
     shock: Decimal                       # a fraction: -0.05 is a 5% fall
     under_close_out: int

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from compliance import vocabulary
 from compliance.errors import InputError
+from compliance.records import record
 
 # Which close-out rule a contract's product type follows (docs/sources.md: EU, US, CN).
 _CFD_PRODUCTS = set(vocabulary.CFD_LIKE_PRODUCTS)
@@ -63,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # Terms: flags and contract -> exact values
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Terms:
     leverage: Decimal
     rule: str                    # "maintenance" | "close_out" | "collateral_ratio"
@@ -260,8 +260,13 @@ def _number(value: Decimal | float) -> float:
 
 def figures(terms: Terms) -> dict[str, Any]:
     """Every figure of the report, as plain JSON-ready data in a fixed order."""
-    from compliance.risk import (break_even_return, levered_return, levered_volatility,
-                                 sharpe_ratio, volatility_target_leverage)
+    from compliance.risk import (
+        break_even_return,
+        levered_return,
+        levered_volatility,
+        sharpe_ratio,
+        volatility_target_leverage,
+    )
     lev = terms.leverage
     drop = _drop(terms.rule, lev, terms.line)
     liquidation: dict[str, Any] = {"liquidation_drop": _number(drop), "warning_drop": None}
@@ -302,7 +307,10 @@ def _terms_json(terms: Terms) -> dict[str, Any]:
 
 
 def _monte_carlo(terms: Terms, drop: Decimal) -> dict[str, Any]:
-    from compliance.risk.montecarlo import gbm_liquidation_probability, simulate_liquidation
+    from compliance.risk.montecarlo import (
+        gbm_liquidation_probability,
+        simulate_liquidation,
+    )
     market = {"expected_return": float(terms.expected_return),
               "volatility": float(terms.volatility),
               "financing_rate": float(terms.financing_rate), "horizon_days": terms.horizon_days}

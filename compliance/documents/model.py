@@ -6,20 +6,21 @@ plus the source position of every key, so that a finding can point into the YAML
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from compliance.records import field, record
 
 # A path into a document: ("leverage", "fx_major") or ("clauses", 2, "text").
 FieldPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Position:
     line: int    # 1-based
     column: int  # 1-based
 
 
-@dataclass(frozen=True)
+@record
 class Document:
     kind: str                                   # "contract" | "account"
     path: str                                   # the file as the user named it

@@ -29,7 +29,6 @@ import functools
 import types as _types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -48,6 +47,7 @@ from compliance.dsl.units import (
     parse_percent,
 )
 from compliance.errors import DomainError
+from compliance.records import field, record
 
 SCHEMA_ID = "urn:compliance:schema:contract"
 
@@ -190,7 +190,7 @@ def _shown(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-@dataclass(frozen=True)
+@record
 class Convert:
     """Annotation metadata: how a value of this type is read, and its JSON Schema."""
 
@@ -232,7 +232,7 @@ LanguageCode = Annotated[str, Convert(to_language, {
 # Declaring sections
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class FieldSpec:
     name: str
     annotation: Any          # resolved, with Annotated[..., Convert] metadata
@@ -240,7 +240,7 @@ class FieldSpec:
     required: bool
 
 
-@dataclass(frozen=True)
+@record
 class _Declared:
     description: str
     required: bool
@@ -528,7 +528,7 @@ class Contract(Section):
 Loc = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One validation problem. ``loc`` is the offending key's path; ``missing`` problems are about
     a key that is absent, so they are reported at the enclosing mapping."""
@@ -552,77 +552,113 @@ def validate_section_data(section: type[Section], data: Any) -> tuple[dict[str, 
 
 
 def _validate(annotation: Any, value: Any, loc: Loc, problems: list[Problem]) -> Any:
+    return _validator(annotation)(value, loc, problems)
+
+
+# A validator reads one value at ``loc``, appends what is wrong to ``problems`` and returns the
+# typed value (None when unusable). They are built once per declared type, so a document is
+# checked without looking at its type annotations again.
+Validator = Callable[[Any, Loc, list[Problem]], Any]
+
+
+@functools.cache
+def _validator(annotation: Any) -> Validator:
     annotation = strip_optional(annotation)
     origin = typing.get_origin(annotation)
     if origin is Annotated:
-        converter = next(m for m in annotation.__metadata__ if isinstance(m, Convert))
+        return _converting(next(m for m in annotation.__metadata__ if isinstance(m, Convert)).function)
+    if origin is Literal:
+        return _one_of(typing.get_args(annotation))
+    if origin is list:
+        return _list_of(typing.get_args(annotation)[0])
+    if origin is dict:
+        return _map_of(*typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, Section):
+        return _section_of(annotation)
+    raise TypeError(f"unsupported annotation {annotation!r}")
+
+
+def _converting(function: Callable[[Any], Any]) -> Validator:
+    def validate(value: Any, loc: Loc, problems: list[Problem]) -> Any:
         try:
-            return converter.function(value)
+            return function(value)
         except InvalidValue as error:
             problems.append(Problem(loc, _at(loc, str(error))))
             return None
-    if origin is Literal:
-        allowed = typing.get_args(annotation)
-        if value in allowed and isinstance(value, str):
+    return validate
+
+
+def _one_of(allowed: tuple[str, ...]) -> Validator:
+    def validate(value: Any, loc: Loc, problems: list[Problem]) -> Any:
+        if isinstance(value, str) and value in allowed:
             return value
         problems.append(Problem(loc, _at(loc, f"{_shown(value)} is not allowed; must be one of "
                                               + ", ".join(allowed) + _suggest(value, allowed))))
         return None
-    if origin is list:
+    return validate
+
+
+def _list_of(item_type: Any) -> Validator:
+    def validate(value: Any, loc: Loc, problems: list[Problem]) -> Any:
         if not isinstance(value, list):
             problems.append(Problem(loc, _at(loc, f"must be a list, not {_shown(value)}")))
             return None
-        item_type = typing.get_args(annotation)[0]
-        return [_validate(item_type, item, loc + (index,), problems)
-                for index, item in enumerate(value)]
-    if origin is dict:
-        return _validate_map(annotation, value, loc, problems)
-    if isinstance(annotation, type) and issubclass(annotation, Section):
-        return _validate_section(annotation, value, loc, problems)
-    raise TypeError(f"unsupported annotation {annotation!r} at {loc}")
+        item = _validator(item_type)  # built on first use: declarations may refer to each other
+        return [item(element, loc + (index,), problems) for index, element in enumerate(value)]
+    return validate
 
 
-def _validate_map(annotation: Any, value: Any, loc: Loc, problems: list[Problem]) -> Any:
-    if not isinstance(value, dict):
-        problems.append(Problem(loc, _at(loc, f"must be a mapping, not {_shown(value)}")))
-        return None
-    key_type, value_type = typing.get_args(annotation)
+def _map_of(key_type: Any, value_type: Any) -> Validator:
     allowed = typing.get_args(key_type) if typing.get_origin(key_type) is Literal else None
-    out = {}
-    for key, item in value.items():
-        if allowed is not None and key not in allowed:
-            problems.append(Problem(loc + (key,), _at(loc, f"unknown underlying class {key!r}"
-                                                           + _suggest(key, allowed))))
-            continue
-        if item is None:
-            problems.append(Problem(loc + (key,), _at(loc + (key,), "has no value")))
-            continue
-        out[key] = _validate(value_type, item, loc + (key,), problems)
-    return out
+
+    def validate(value: Any, loc: Loc, problems: list[Problem]) -> Any:
+        if not isinstance(value, dict):
+            problems.append(Problem(loc, _at(loc, f"must be a mapping, not {_shown(value)}")))
+            return None
+        item_validator = _validator(value_type)
+        out = {}
+        for key, item in value.items():
+            if allowed is not None and key not in allowed:
+                problems.append(Problem(loc + (key,), _at(loc, f"unknown underlying class {key!r}"
+                                                               + _suggest(key, allowed))))
+                continue
+            if item is None:
+                problems.append(Problem(loc + (key,), _at(loc + (key,), "has no value")))
+                continue
+            out[key] = item_validator(item, loc + (key,), problems)
+        return out
+    return validate
 
 
-def _validate_section(section: type[Section], value: Any, loc: Loc,
-                      problems: list[Problem]) -> Any:
-    if not isinstance(value, dict):
-        problems.append(Problem(loc, _at(loc, f"must be a mapping of keys, not {_shown(value)}")))
-        return None
+def _section_of(section: type[Section]) -> Validator:
     fields = section.fields()
-    out = {}
-    for key, item in value.items():
-        spec = fields.get(key)
-        if spec is None:
-            problems.append(Problem(loc + (key,), _at(loc, f"unknown key {key!r}"
-                                                           + _suggest(key, list(fields)))))
-        elif item is None:
-            if spec.required:
-                problems.append(Problem(loc + (key,), _at(loc + (key,), "must not be empty")))
-        else:
-            out[key] = _validate(spec.annotation, item, loc + (key,), problems)
-    for name, spec in fields.items():
-        if spec.required and name not in value:
-            problems.append(Problem(loc + (name,), _at(loc, f"missing required key {name!r}"),
-                                    missing=True))
-    return out
+    required_names = [name for name, spec in fields.items() if spec.required]
+    validators: dict[str, Validator] = {}   # per key, built on first use
+
+    def validate(value: Any, loc: Loc, problems: list[Problem]) -> Any:
+        if not isinstance(value, dict):
+            problems.append(Problem(loc, _at(loc, f"must be a mapping of keys, not {_shown(value)}")))
+            return None
+        out = {}
+        for key, item in value.items():
+            spec = fields.get(key)
+            if spec is None:
+                problems.append(Problem(loc + (key,), _at(loc, f"unknown key {key!r}"
+                                                               + _suggest(key, list(fields)))))
+            elif item is None:
+                if spec.required:
+                    problems.append(Problem(loc + (key,), _at(loc + (key,), "must not be empty")))
+            else:
+                check = validators.get(key)
+                if check is None:
+                    check = validators[key] = _validator(spec.annotation)
+                out[key] = check(item, loc + (key,), problems)
+        for name in required_names:
+            if name not in value:
+                problems.append(Problem(loc + (name,), _at(loc, f"missing required key {name!r}"),
+                                        missing=True))
+        return out
+    return validate
 
 
 def _at(loc: Loc, message: str) -> str:

@@ -47,21 +47,21 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.documents.model import Document, Position
 from compliance import vocabulary
+from compliance.documents.model import Document, Position
 from compliance.documents.yaml_loader import MAX_DEPTH, decode_utf8, parse_yaml
 from compliance.dsl import types as t
 from compliance.dsl.units import Money
 from compliance.errors import Diagnostic, InputError
+from compliance.records import field, record, replace
 
 REQUIRED_COLUMNS = ("account_id", "client_category", "balance", "equity", "margin_used", "exposure")
 OPTIONAL_COLUMNS = ("currency", "negative_balance_protection", "instrument_class", "positions_count",
@@ -239,7 +239,7 @@ class _TreeLocator(_Locator):
 # The snapshot
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Snapshot:
     """The columns of an account snapshot.
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +32,7 @@ import yaml
 
 from compliance.documents.model import FieldPath, Position
 from compliance.errors import Diagnostic, DomainError, InputError
+from compliance.records import record
 
 # Limits against hostile or accidental input. A real contract is a few kilobytes, a few hundred
 # nodes and nested four or five levels deep.
@@ -67,7 +67,7 @@ def _yaml_lines(text: str) -> list[str]:
     return lines[:-1] if lines and not lines[-1] else lines
 
 
-@dataclass(frozen=True)
+@record
 class LoadedYaml:
     """The data of one YAML file, the position of each key and list item, and the file's hash."""
 

@@ -1,4 +1,4 @@
-"""The typed AST of a ruleset file: frozen dataclasses, each node with its Span.
+"""The typed AST of a ruleset file: frozen records (compliance.records), each node with its Span.
 
 Everything after the parser sees only these nodes; no module but ``grammar.py`` knows Lark.
 """
@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import typing
-from dataclasses import dataclass, field
 from typing import Any, Union
 
+from compliance.records import field, record
 
-@dataclass(frozen=True)
+
+@record
 class Span:
     path: str
     line: int
@@ -21,40 +22,40 @@ class Span:
 
 # ---- expressions --------------------------------------------------------------------------
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Literal:
     value: Any          # Decimal | Percent | Leverage | Money | date | Duration | str | bool
     text: str           # as written, for the formatter
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Name:
     name: str
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Attr:
     target: "Expr"
     name: str
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Index:
     target: "Expr"
     index: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Negate:
     operand: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Arith:
     op: str             # + - * /
     left: "Expr"
@@ -62,7 +63,7 @@ class Arith:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Compare:
     op: str             # == != < <= > >= in "not in"
     left: "Expr"
@@ -70,7 +71,7 @@ class Compare:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class BoolOp:
     op: str             # and | or
     left: "Expr"
@@ -78,27 +79,27 @@ class BoolOp:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Not:
     operand: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Exists:
     target: "Expr"
     negated: bool       # written ``missing x``
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Call:
     name: str
     args: tuple["Expr", ...]
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Quantifier:
     kind: str           # any all count sum min max
     var: str
@@ -107,13 +108,13 @@ class Quantifier:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class ListExpr:
     items: tuple["Expr", ...]
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class MapExpr:
     entries: tuple[tuple[str, "Expr"], ...]
     span: Span
@@ -168,7 +169,7 @@ def dispatch_table(owner: Any, prefix: str, nodes: tuple[type, ...] | None = Non
     return table
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Template:
     """A message or fix text with ``{expression}`` holes filled with the values involved."""
 
@@ -179,14 +180,14 @@ class Template:
 
 # ---- declarations -------------------------------------------------------------------------
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class DatedValue:
     value: Expr
     effective: _dt.date | None   # applies from this date on; None: from the beginning
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Param:
     name: str
     values: tuple[DatedValue, ...]
@@ -194,7 +195,7 @@ class Param:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class ForEach:
     key_var: str                 # the list element, or the map key when value_var is given
     value_var: str | None
@@ -202,7 +203,7 @@ class ForEach:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Clause:
     """One keyword clause of a rule, exception, section or assumption, as written (kept for
     checking and formatting)."""
@@ -214,7 +215,7 @@ class Clause:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class DatedCitation:
     """One provision a rule cites, and the date from which it is the one in force (None: from
     the beginning)."""
@@ -224,7 +225,7 @@ class DatedCitation:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Silence:
     """What a rule does when the document does not state what its requirement reads:
     ``severity`` is error, warning or info for a ``not_stated`` finding, or "breach" when the
@@ -235,7 +236,7 @@ class Silence:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class SetDefault:
     """``set FIELD = VALUE`` of an assumption: the value a document is read with when it does not
     state FIELD."""
@@ -245,7 +246,7 @@ class SetDefault:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Rule:
     rule_id: str
     title: str
@@ -267,7 +268,7 @@ class Rule:
         return default if found is None else found.value
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Exception_:
     rule_id: str
     base_id: str                 # the rule it qualifies; "" when it qualifies a section
@@ -281,7 +282,7 @@ class Exception_:
     value = Rule.value
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Section:
     """A heading that states once what the rules after it share: the document kind they apply
     to and the condition under which they apply (the ruleset's scope), up to the next section."""
@@ -296,7 +297,7 @@ class Section:
     value = Rule.value
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Assumption:
     """What a document is taken to state when it is silent on a field that decides which rules
     apply (its product type): evaluated under the declared default, and reported as not stated."""
@@ -311,21 +312,21 @@ class Assumption:
     value = Rule.value
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Disable:
     rule_id: str
     reason: str
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Expect:
     rule_id: str
     outcome: str
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class TestCase:
     name: str
     target: str | None                 # contract | account
@@ -336,7 +337,7 @@ class TestCase:
     clause_spans: tuple[tuple[str, Span], ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Comment:
     text: str
     line: int
@@ -347,7 +348,7 @@ Item = Union[Param, Section, Assumption, Rule, Exception_, Disable, TestCase]
 ITEMS: tuple[type, ...] = typing.get_args(Item)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class RulesetFile:
     name: str
     path: str

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from compliance import vocabulary
@@ -25,6 +24,7 @@ from compliance.dsl.model import (
     SectionInfo,
 )
 from compliance.errors import Diagnostic, InputError
+from compliance.records import replace
 
 TOPICS = vocabulary.TOPICS
 SEVERITIES = vocabulary.SEVERITIES

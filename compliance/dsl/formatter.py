@@ -16,11 +16,12 @@ import datetime as _dt
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from compliance import records
 from compliance.dsl import ast, units
+from compliance.records import field, record
 
 MAX_WIDTH = 100
 INDENT = "  "
@@ -45,7 +46,9 @@ _KEYWORDS = frozenset("""ruleset version title jurisdiction extends source overr
 
 def format_ruleset(text: str, path: str) -> str:
     """The canonical text of a ruleset file. Raises InputError when the text does not parse."""
-    from compliance.dsl.parser import parse_ruleset  # formatting expressions needs no parser
+    from compliance.dsl.parser import (
+        parse_ruleset,  # formatting expressions needs no parser
+    )
 
     parsed = parse_ruleset(text, path)
     return _Printer(parsed).run()
@@ -78,9 +81,9 @@ def structure(node: Any) -> Any:
                 tuple((e.rule_id, e.outcome) for e in node.expectations))
     if isinstance(node, (list, tuple)):
         return tuple(structure(item) for item in node)
-    if hasattr(node, "__dataclass_fields__"):
+    if records.is_record(node):
         return (type(node).__name__,) + tuple(
-            structure(getattr(node, name)) for name in node.__dataclass_fields__ if name != "span")
+            structure(getattr(node, name)) for name in (f.name for f in records.fields(node)) if name != "span")
     return node
 
 
@@ -227,7 +230,7 @@ def _chain(node: ast.Expr, op: str) -> list[ast.Expr]:
 
 # ---- comments and blocks ---------------------------------------------------------------------------
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class _Block:
     """A unit of output that comments attach to: a header clause, item, clause or map entry."""
 

@@ -12,12 +12,12 @@ parser against Lark's own on every built-in ruleset and on mutated ones.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
 
 from compliance.errors import ComplianceError, InternalError
+from compliance.records import record
 
 # keep_all_tokens: the AST builder sees keyword tokens too, so every node's span starts at its
 # keyword exactly as written. maybe_placeholders: an absent [optional] part is a None child.
@@ -35,7 +35,7 @@ def grammar_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
+@record
 class TerminalSpec:
     """One terminal of the grammar, as the lexer needs it."""
 
@@ -46,7 +46,7 @@ class TerminalSpec:
     literal: str | None        # the text of a string terminal ("rule", "("), None for a pattern
 
 
-@dataclass(frozen=True)
+@record
 class Tables:
     """What Lark computed from the grammar, as plain data. ``terminals`` are in the order Lark's
     scanner tries them.

@@ -10,11 +10,11 @@ Lark's order, which is exactly what Lark's scanner for that state would have mat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Callable, Collection, Iterator, Sequence
 
 from compliance.dsl.grammar import TerminalSpec
 from compliance.errors import ComplianceError
+from compliance.records import record
 
 
 class Token:
@@ -55,7 +55,7 @@ class TooDeeplyNested(ComplianceError):
         self.token = token
 
 
-@dataclass(frozen=True)
+@record
 class _Scanner:
     pattern: re.Pattern[str]
     keywords: dict[str, dict[str, str]]      # pattern terminal -> {word: keyword terminal}

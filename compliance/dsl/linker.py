@@ -5,12 +5,12 @@ exceptions and disabled rules merged in order (the farthest parent first), with 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import replace
 from typing import Any
 
 from compliance.dsl import ast
 from compliance.dsl import types as T
 from compliance.dsl.model import ParamDef
+from compliance.records import replace
 
 
 class ChainLinker:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from compliance import vocabulary
 from compliance.dsl import ast
 from compliance.dsl import types as T
+from compliance.records import field, record
 
 
-@dataclass(frozen=True)
+@record
 class ParamDef:
     name: str
     values: tuple[ast.DatedValue, ...]   # in date order; a value without date comes first
@@ -20,7 +20,7 @@ class ParamDef:
     span: ast.Span
 
 
-@dataclass(frozen=True)
+@record
 class CheckedException:
     rule_id: str
     base_id: str
@@ -48,7 +48,7 @@ def citation_on(citations: Citations, as_of: _dt.date, fallback: str = "") -> st
     return chosen
 
 
-@dataclass(frozen=True)
+@record
 class CheckedAssumption:
     """A field a document is read with, when it does not state it: ``path`` = ``value``."""
 
@@ -71,7 +71,7 @@ class CheckedAssumption:
         return citation_on(self.citations, as_of, self.citation)
 
 
-@dataclass(frozen=True)
+@record
 class SectionInfo:
     name: str
     title: str
@@ -81,7 +81,7 @@ class SectionInfo:
     span: ast.Span
 
 
-@dataclass(frozen=True)
+@record
 class CheckedRule:
     rule_id: str
     title: str
@@ -115,7 +115,7 @@ class CheckedRule:
         return citation_on(self.citations, as_of, self.citation)
 
 
-@dataclass(frozen=True)
+@record
 class Ruleset:
     name: str
     version: str

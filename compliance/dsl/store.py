@@ -6,7 +6,7 @@ doing that again on every run costs more than the rest of a ``check``. A stored 
 only when every source in its chain still has the sha256 it was built from, and only by the tool
 version and store format that wrote it; anything else (a changed file or parent, another version,
 a truncated or foreign file, a folder someone else can write to) is ignored and the ruleset is
-rebuilt. Reading one builds only the dataclasses of ``ast``, ``model``, ``types`` and ``units``
+rebuilt. Reading one builds only the records of ``ast``, ``model``, ``types`` and ``units``
 named in an allow-list, field by field, so a planted file can at worst be ignored.
 
     python -m compliance.dsl.store           rewrite the precompiled built-ins (after a ruleset edit)
@@ -19,7 +19,6 @@ on macOS, ``%LOCALAPPDATA%\\compliance\\Cache`` on Windows); ``--no-cache`` or
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -27,12 +26,12 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from compliance import __version__
+from compliance import __version__, records
 from compliance.dsl import ast, model, types, units
+from compliance.records import record
 
 FORMAT = 1
 MAX_STORED_BYTES = 32 * 1024 * 1024
@@ -41,7 +40,7 @@ NO_CACHE_VARIABLE = "COMPLIANCE_NO_CACHE"
 CACHE_DIR_VARIABLE = "COMPLIANCE_CACHE_DIR"
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """One file of a chain as read on this run."""
 
@@ -93,14 +92,14 @@ def _storable() -> dict[str, type]:
     found: dict[str, type] = {}
     for module in (ast, model, types, units):
         for name, value in vars(module).items():
-            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+            if isinstance(value, type) and records.is_record(value) and value.__module__ == module.__name__:
                 found[f"{module.__name__.rsplit('.', 1)[1]}.{name}"] = value
     return found
 
 
 _CLASSES = _storable()
 _TAGS = {cls: tag for tag, cls in _CLASSES.items()}
-_FIELDS = {tag: frozenset(f.name for f in dataclasses.fields(cls)) for tag, cls in _CLASSES.items()}
+_FIELDS = {tag: frozenset(f.name for f in records.fields(cls)) for tag, cls in _CLASSES.items()}
 
 
 def encode(ruleset: model.Ruleset, displays: list[str]) -> dict[str, object]:
@@ -131,7 +130,7 @@ def encode(ruleset: model.Ruleset, displays: list[str]) -> dict[str, object]:
             if id(item) in numbered:
                 return {"$": "ref", "v": numbered[id(item)]}
             fields = {"$": tag}
-            for field in dataclasses.fields(item):
+            for field in records.fields(item):
                 fields[field.name] = value(getattr(item, field.name), field.name)
             if id(item) in shared:
                 numbered[id(item)] = len(numbered)
@@ -141,7 +140,7 @@ def encode(ruleset: model.Ruleset, displays: list[str]) -> dict[str, object]:
             return {"$": "map", "v": [[value(k, key), value(v)] for k, v in item.items()]}
         raise TypeError(f"a checked ruleset holds a {type(item).__name__}, which the store cannot keep")
 
-    stored = dataclasses.replace(ruleset, sources={})
+    stored = records.replace(ruleset, sources={})
     return {"format": FORMAT, "tool": __version__, "ruleset": value(stored)}
 
 
@@ -157,7 +156,7 @@ def _shared_objects(root: object) -> set[int]:
                 shared.add(id(item))
                 continue
             seen.add(id(item))
-            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+            stack.extend(getattr(item, f.name) for f in records.fields(item))
         elif isinstance(item, (tuple, list)):
             stack.extend(item)
         elif isinstance(item, Mapping):
@@ -230,7 +229,7 @@ def chain_digest(sources: list[Source]) -> str:
 
 
 def with_sources(ruleset: model.Ruleset, sources: list[Source]) -> model.Ruleset:
-    return dataclasses.replace(
+    return records.replace(
         ruleset, sha256=chain_digest(sources),
         sources={s.display: s.data.decode("utf-8") for s in sources})
 

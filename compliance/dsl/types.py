@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from compliance.records import field, record
 
-@dataclass(frozen=True)
+
+@record
 class Type:
     """A type of the language. ``kind`` is one of the names below; containers carry their parts."""
 

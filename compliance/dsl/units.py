@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import ClassVar
 
 from compliance.errors import DomainError
+from compliance.records import record
 
 # 0.01 percentage point = 0.0001 as a fraction: the precision in which margin caps are published.
 MARGIN_PLACES = Decimal("0.0001")
@@ -55,7 +55,7 @@ def _trim(value: Decimal) -> str:
     return text
 
 
-@dataclass(frozen=True, order=False)
+@record
 class Percent:
     """A dimensionless share, stored as a fraction: 50% is ``Percent(Decimal("0.5"))``."""
 
@@ -82,7 +82,7 @@ class Percent:
         return f"{_trim(shown)}%"
 
 
-@dataclass(frozen=True)
+@record
 class Leverage:
     """A leverage ratio ``times:1``.
 
@@ -105,7 +105,7 @@ class Leverage:
         return f"{_trim(self.times)}:1"
 
 
-@dataclass(frozen=True)
+@record
 class Money:
     amount: Decimal
     currency: str
@@ -127,7 +127,7 @@ class Money:
             return f"{self.currency} {amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,f}"
 
 
-@dataclass(frozen=True)
+@record
 class Duration:
     """A length of time in whole units. Months and years stay calendar units (a 6-month roll-over
     is not 180 days); comparisons between different units are therefore only defined for

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from functools import lru_cache
 from typing import Any
@@ -23,6 +22,7 @@ from compliance.dsl.units import (
 )
 from compliance.errors import ComplianceError
 from compliance.evaluate.values import MISSING, PRECISION, kind_of
+from compliance.records import record
 
 TypeCheck = Callable[[Sequence[T.Type]], T.Type]
 
@@ -36,7 +36,7 @@ class SignatureError(ComplianceError):
 Hit = tuple[int, "int | None", int]
 
 
-@dataclass(frozen=True)
+@record
 class Builtin:
     name: str
     signature: str                     # as shown in docs and errors

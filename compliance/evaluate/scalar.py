@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -34,12 +33,13 @@ from compliance.dsl.units import UnitError, format_value
 from compliance.evaluate import values as V
 from compliance.evaluate.builtins import REGISTRY
 from compliance.evaluate.values import MISSING
+from compliance.records import record, replace
 
 Outcome = str  # "passed" | "failed" | "not_stated" | "not_applicable"
 NOT_STATED_TEXT = "not stated"   # how a value the document does not state reads in a message
 
 
-@dataclass(frozen=True)
+@record
 class Result:
     """One rule (or assumption) on one subject of one document."""
 
@@ -57,7 +57,7 @@ class Result:
 
 class Bound(NamedTuple):
     """A local name's value, and the document path it was read from (None for computed values).
-    A named tuple rather than a frozen dataclass: one is made for every field read, and a tuple
+    A named tuple rather than a frozen record: one is made for every field read, and a tuple
     is made several times faster."""
 
     value: Any

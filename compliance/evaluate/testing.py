@@ -3,17 +3,17 @@ it expects from named rules; a failure shows expected against actual, with the e
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 
 from compliance.documents.model import Document
 from compliance.dsl import ast
 from compliance.dsl.model import CheckedRule, Ruleset
 from compliance.evaluate.scalar import Evaluator, Result, evaluate_document, overall
+from compliance.records import record
 
 DEFAULT_AS_OF = _dt.date(2026, 1, 1)  # tests without 'as of' run on a fixed date: reproducible
 
 
-@dataclass(frozen=True)
+@record
 class ExpectationResult:
     rule_id: str
     expected: str
@@ -26,7 +26,7 @@ class ExpectationResult:
         return self.expected == self.actual
 
 
-@dataclass(frozen=True)
+@record
 class TestResult:
     name: str
     ruleset: str

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from compliance.dsl.model import CheckedRule, Ruleset
 from compliance.dsl.units import Leverage
 from compliance.errors import ComplianceError
 from compliance.evaluate.values import MISSING
+from compliance.records import record
 
 BOUNDARY_BAND = 1e-9
 EPS = 2.0 ** -52          # twice float64's unit roundoff: a safe bound for one rounding
@@ -36,7 +36,7 @@ class Unsupported(ComplianceError):
     """An expression the vector backend does not compile; the rule then runs row by row."""
 
 
-@dataclass
+@record(frozen=False)
 class Num:
     """A numeric column (or a broadcast scalar): values, where present, and its unit."""
 
@@ -61,7 +61,7 @@ class Num:
         return EPS * np.abs(self.values)
 
 
-@dataclass
+@record(frozen=False)
 class Bool:
     value: np.ndarray | bool
     known: np.ndarray | bool
@@ -70,7 +70,7 @@ class Bool:
     undecided: np.ndarray | bool = False
 
 
-@dataclass
+@record(frozen=False)
 class Text:
     """A category column as codes with labels, or a constant string."""
 
@@ -79,7 +79,7 @@ class Text:
     constant: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class Const:
     """A parameter or literal value that is not a number: a list, a map, a date."""
 
@@ -444,7 +444,7 @@ def _arith_unit(op: str, left: Num, right: Num) -> str:
 
 # ---- rules --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class RuleOutcomes:
     rule: CheckedRule
     outcomes: np.ndarray          # int8 per row: NOT_APPLICABLE, PASSED, FAILED, NOT_STATED
@@ -517,7 +517,7 @@ def _scalar_outcomes(rule: CheckedRule, snapshot: Any, params: Mapping[str, Any]
     return result
 
 
-@dataclass(frozen=True)
+@record
 class AssumedColumn:
     """An assumption of the ruleset that a snapshot needed: ``rows`` accounts did not state
     ``column`` and are read with ``value``."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,13 @@ from compliance.dsl.model import Ruleset
 from compliance.dsl.parser import parse_ruleset
 from compliance.errors import Diagnostic, InputError
 from compliance.lsp.source import Source
+from compliance.records import record, replace
 
 _EXTENDS = re.compile(r"^\s*extends\s+([a-z_][a-z0-9_]*)\s*$", re.M)
 Item = Any   # an ast item: Param, Rule, Exception_, Disable, TestCase (and what the DSL adds later)
 
 
-@dataclass(frozen=True)
+@record
 class Declared:
     """An item of a file of the chain, with the file it is written in."""
 
@@ -33,7 +33,7 @@ class Declared:
         return self.item.span  # type: ignore[no-any-return]
 
 
-@dataclass(frozen=True)
+@record
 class Analysis:
     source: Source
     parsed: ast.RulesetFile | None            # None: the text does not parse

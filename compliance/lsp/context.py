@@ -4,11 +4,11 @@ being typed and does not parse."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from compliance.lsp import fields
 from compliance.lsp.analysis import Analysis
 from compliance.lsp.source import Source
+from compliance.records import record
 
 _PATH = r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*"
 _FOR_EACH = re.compile(rf"\bfor\s+each\s+([a-z_]\w*)(?:\s*,\s*([a-z_]\w*))?\s+in\s+({_PATH})")
@@ -17,7 +17,7 @@ _ACCOUNT = re.compile(r"^\s*(?:applies\s+to|given)\s+account\b", re.M)
 _DOTTED_BEFORE = re.compile(r"((?:[a-z_][a-z0-9_]*\.)+)\Z")
 
 
-@dataclass(frozen=True)
+@record
 class Local:
     """A loop or quantifier variable: a key of the collection, or one of its values."""
 
@@ -26,7 +26,7 @@ class Local:
     is_key: bool
 
 
-@dataclass(frozen=True)
+@record
 class Meaning:
     kind: str                       # "local" | "param" | "context" | "field" | "unknown"
     path: tuple[str, ...]           # as written: ("margin", "close_out_level")

@@ -3,17 +3,16 @@ of :mod:`compliance.documents.models`, an account row's from the snapshot schema
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from compliance.dsl import types as T
-
+from compliance.records import record
 
 ANY_KEY = "*"   # a path step to any value of a map (what ``for each k, v in map`` binds v to)
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     path: tuple[str, ...]
     type: str

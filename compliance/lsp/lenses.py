@@ -2,13 +2,13 @@
 ruleset; the command runs them as ``compliance rules test`` does and reports pass or fail."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
 
 from compliance.dsl import ast
 from compliance.lsp.analysis import Analysis
+from compliance.records import record
 
 RUN_TESTS = "compliance.runTests"
 
@@ -34,7 +34,7 @@ def code_lenses(analysis: Analysis, last: dict[str, bool] | None = None) -> list
     return lenses
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What a run of the tests found: the lines ``compliance rules test`` prints, and the counts."""
 

@@ -2,7 +2,6 @@
 analysis of the open text (re-made on every change) and diagnostics published as the user types."""
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from lsprotocol import types
@@ -11,6 +10,7 @@ from pygls.lsp.server import LanguageServer
 from compliance import __version__
 from compliance.lsp import completion, edits, hover, lenses, navigation
 from compliance.lsp.analysis import Analysis, analyse
+from compliance.records import replace
 
 
 class RulesServer(LanguageServer):

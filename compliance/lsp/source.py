@@ -3,13 +3,13 @@ position. The DSL counts columns in characters from 1; LSP counts UTF-16 units f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
 from lsprotocol import types
 
 from compliance.dsl import ast
+from compliance.records import field, record
 
 WORD = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+|[A-Za-z_][A-Za-z0-9_]*")
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+\Z")
@@ -32,7 +32,7 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     uri: str
     text: str

@@ -20,15 +20,14 @@ sorted thresholds plus a prefix sum: ``O(n log n)`` for the sort, then ``O(log n
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from compliance.records import field, record
 from compliance.risk.liquidation import RiskInputError
 
 
-@dataclass(frozen=True)
+@record
 class CascadeResult:
     rounds: int                                # rounds in which at least one account was closed
     liquidated_per_round: tuple[int, ...]

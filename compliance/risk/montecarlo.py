@@ -19,11 +19,11 @@ Deterministic: one ``numpy.random.default_rng(seed)`` draws the paths in fixed c
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from compliance.records import record
 from compliance.risk.liquidation import RiskInputError
 
 MODELS = ("gbm", "student-t")
@@ -37,7 +37,7 @@ PERCENTILES = (5, 25, 50, 75, 95)
 BGK_BETA = 0.5825971579390106
 
 
-@dataclass(frozen=True)
+@record
 class MonteCarloResult:
     model: str
     paths: int
@@ -55,7 +55,7 @@ class MonteCarloResult:
     debt_probability: float      # share of paths ending with negative equity (before any NBP)
 
 
-@dataclass(frozen=True)
+@record
 class _Paths:
     """Per path: whether the line was reached, the day of the first close at or below it (0: at
     entry), and the equity at the horizon per unit of initial equity, before any NBP."""

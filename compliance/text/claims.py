@@ -13,10 +13,10 @@ debt (repayment of principal) or when the compensation is for the firm's own fau
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from compliance.records import record
 from compliance.text.normalise import normalise
 from compliance.text.numbers import multiples, rates_of_return
 from compliance.text.scope import Scope
@@ -33,7 +33,7 @@ _LABEL = {"guarantee": "a guaranteed return or principal", "no_risk": "a promise
           "compensation": "a promise to make up losses", "peizi": "a 配资 (leveraged stock financing) offer"}
 
 
-@dataclass(frozen=True)
+@record
 class Claim:
     """A claim found in a text: offsets are into the original text, ``phrase`` is as written."""
 
@@ -45,7 +45,7 @@ class Claim:
     explanation: str
 
 
-@dataclass(frozen=True)
+@record
 class Clearance:
     """A would-be claim judged clean, with the word that cleared it (``cue``) and why."""
 
@@ -58,7 +58,7 @@ class Clearance:
     explanation: str
 
 
-@dataclass(frozen=True)
+@record
 class Analysis:
     claims: tuple[Claim, ...]
     cleared: tuple[Clearance, ...]

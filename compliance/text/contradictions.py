@@ -9,9 +9,9 @@ defaults below); negation and warning frames are read as by the claims analyser.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
+from compliance.records import record
 from compliance.text.normalise import normalise
 from compliance.text.numbers import multiples
 from compliance.text.scope import Scope
@@ -67,7 +67,7 @@ _QUIET = {family: [] for family in CLAIM_FAMILIES if family not in ("loss", "saf
 _QUIET["terms_of_art"] = []
 
 
-@dataclass(frozen=True)
+@record
 class Contradiction:
     kind: str            # nbp_contradiction | inducement
     reason: str          # set_off | recovery | losses_exceed_deposit | reward | leverage_comparison

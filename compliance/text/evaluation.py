@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from compliance.records import field, record
 
 ALL_KINDS = ("guarantee", "no_risk", "compensation", "peizi", "nbp_contradiction", "inducement")
 
@@ -27,7 +28,7 @@ def detect(text: str) -> list[Finding]:
     return found
 
 
-@dataclass
+@record(frozen=False)
 class Tally:
     tp: int = 0
     fp: int = 0
@@ -47,7 +48,7 @@ class Tally:
         return self.span_hits / self.tp if self.tp else 1.0
 
 
-@dataclass
+@record(frozen=False)
 class Score:
     by: dict[str, dict[str, Tally]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Tally)))
     misses: list[str] = field(default_factory=list)

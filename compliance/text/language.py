@@ -12,10 +12,10 @@ a text with no distinctive letters.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from compliance.records import record
 from compliance.text.normalise import is_cjk, normalise
 
 # Latin-script (and Cyrillic) languages the detector chooses between: the EU/EEA languages, and
@@ -27,7 +27,7 @@ UNSURE = 0.5      # below this confidence a short Latin text is taken as English
 SHORT_WORDS = 4   # "Trade now", "Capital at risk": too short to tell one Latin language from another
 
 
-@dataclass(frozen=True)
+@record
 class DetectedLanguage:
     code: str                    # ISO 639-1
     confidence: float            # 0..1

@@ -13,9 +13,10 @@ runs of white space made one space.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from compliance.records import record
 
 MAX_TEXT_CHARS = 100_000  # a contract text field is a few kilobytes; longer input is cut, not read
 
@@ -53,7 +54,7 @@ def _is_latin_letter(char: str) -> bool:
     return "a" <= char <= "z"
 
 
-@dataclass(frozen=True)
+@record
 class Normalised:
     """The normalised ``text`` and, for each of its characters, the original span it came from."""
 

@@ -3,11 +3,11 @@ percentage and an interest rate, so that a rule can compare them with the struct
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from compliance.records import record
 from compliance.text.normalise import normalise
 
 KINDS = ("leverage", "close_out", "interest_rate")
@@ -29,7 +29,7 @@ CONTEXT = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class StatedNumber:
     """A number as the prose states it: ``value`` in the kind's unit (times for leverage, percent
     for the others) and the original offsets of the phrase."""

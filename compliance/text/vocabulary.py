@@ -10,11 +10,11 @@ families it names replace the defaults, the others keep them, and an empty list 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from compliance.errors import DomainError
+from compliance.records import record
 from compliance.text.normalise import is_cjk, normalise
 
 # Families whose words make claims (policy: a house ruleset and a regulator's differ here) ...
@@ -177,7 +177,7 @@ _SUFFIXES = ("", "s", "d", "ed", "es", "ing")
 
 class Token(NamedTuple):
     """One word of a family found in a normalised text (offsets into the normalised text).
-    A named tuple, not a dataclass: it is internal, and dataclasses cost start-up time."""
+    A named tuple, not a record: it is internal, and made for every word."""
 
     family: str
     start: int
@@ -185,7 +185,7 @@ class Token(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Vocabulary:
     """Families of entries, each a tuple of entries as written (normalised when a lexer is built)."""
 

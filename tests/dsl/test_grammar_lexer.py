@@ -6,7 +6,6 @@ for every file, and the same error, at the same place, for every broken one.
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
 
+from compliance import records
 from compliance.dsl import grammar, grammar_tables, parser
 from compliance.dsl.lexer import Lexer
 from compliance.errors import InputError
@@ -25,9 +25,9 @@ RULESETS = sorted((ROOT / "rulesets").glob("*.rules"))
 
 
 def _dump(node: Any) -> Any:
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+    if records.is_record(node) and not isinstance(node, type):
         return (type(node).__name__,) + tuple((f.name, _dump(getattr(node, f.name)))
-                                              for f in dataclasses.fields(node))
+                                              for f in records.fields(node))
     if isinstance(node, (list, tuple)):
         return tuple(_dump(item) for item in node)
     return node

@@ -10,7 +10,6 @@ should compile must have run vectorised, so the test cannot pass by falling back
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import functools
 import itertools
@@ -24,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compliance import records
 from compliance.documents.snapshot import VOCABULARIES, load_snapshot
 from compliance.dsl import ast
 from compliance.dsl.loader import load_ruleset
@@ -328,11 +328,11 @@ def _string_constant(expr: ast.Expr, ruleset: Ruleset) -> bool:
 
 def _nodes(expr: Any) -> Any:
     yield expr
-    if dataclasses.is_dataclass(expr):
-        for item in dataclasses.fields(expr):
+    if records.is_record(expr):
+        for item in records.fields(expr):
             value = getattr(expr, item.name)
             for child in value if isinstance(value, tuple) else (value,):
-                if dataclasses.is_dataclass(child) and not isinstance(child, ast.Span):
+                if records.is_record(child) and not isinstance(child, ast.Span):
                     yield from _nodes(child)
 
 

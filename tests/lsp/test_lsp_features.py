@@ -2,10 +2,11 @@
 hover, completion, definitions, symbols, formatting and the in-file test lens."""
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from compliance.records import replace
 
 pytest.importorskip("pygls")
 

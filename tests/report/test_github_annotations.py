@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from report_samples import ACME
 
 from compliance.findings import Report
+from compliance.records import replace
 from compliance.report.github import escape_data, escape_property, render_github
 
 

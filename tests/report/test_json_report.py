@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from compliance.findings import Report
+from compliance.records import replace
 from compliance.report.json_report import render_json
 
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 
 from report_samples import ACME, CLEAN
 
 from compliance.findings import Report
+from compliance.records import replace
 from compliance.report.junit import render_junit
 
 

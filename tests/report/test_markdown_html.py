@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
 
 from compliance.findings import Report
+from compliance.records import replace
 from compliance.report.html import render_html
 from compliance.report.markdown import render_markdown
 

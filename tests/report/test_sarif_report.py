@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from report_samples import ACME, REPO_ROOT as ROOT, SARIF_SCHEMA_PATH
+from report_samples import ACME, SARIF_SCHEMA_PATH
+from report_samples import REPO_ROOT as ROOT
 
 from compliance.findings import Report
+from compliance.records import replace
 from compliance.report.sarif import render_sarif
 
 

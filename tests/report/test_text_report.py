@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import replace
-
 from report_samples import ACME, CLEAN, make_check_report
 
 from compliance.findings import Report
+from compliance.records import replace
 from compliance.report.text import render_text, summary_line
 
 

@@ -1,7 +1,6 @@
 """Waivers (spec "Waivers"): loading with positions, matching by id and glob, expiry boundary."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import pytest
 from report_samples import ACME, FINDINGS
 
 from compliance.errors import InputError
+from compliance.records import replace
 from compliance.waivers import Waiver, apply_waivers, load_waivers
 
 OPEN = [replace(f, waived=False, waiver_reason="") for f in FINDINGS]
