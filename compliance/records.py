@@ -49,7 +49,8 @@ def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | Any =
 class _Spec:
     """What the shared methods need of a record class, computed once when it is declared."""
 
-    __slots__ = ("compared", "defaults", "factories", "fields", "init_names", "late", "post_init", "shown")
+    __slots__ = ("compared", "defaults", "factories", "fields", "init_names", "late", "plain", "post_init",
+                 "shown")
 
     def __init__(self, fields: tuple[Field, ...], post_init: bool):
         self.fields = fields
@@ -60,6 +61,7 @@ class _Spec:
         self.shown = tuple(f.name for f in fields if f.repr)
         self.compared = tuple(f.name for f in fields if f.compare)
         self.post_init = post_init
+        self.plain = not self.late and not post_init   # construction is only filling the fields
 
 
 # ---- the shared methods -------------------------------------------------------------------------
@@ -67,6 +69,9 @@ class _Spec:
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     spec: _Spec = type(self).__record__
     names = spec.init_names
+    if not kwargs and len(args) == len(names) and spec.plain:  # most constructions: every field in order
+        self.__dict__.update(zip(names, args))
+        return
     if len(args) > len(names):
         raise TypeError(f"{type(self).__name__}() takes {len(names)} arguments but {len(args)} were given")
     values = self.__dict__

@@ -177,8 +177,13 @@ def shift_date(date: _dt.date, by: Duration) -> _dt.date:
     return _dt.date(year, month, min(date.day, 28))
 
 
+_PLAIN = (str, Decimal)   # compared as themselves: the most common comparisons, checked first
+
+
 def compare(left: Any, right: Any) -> int:
     """-1, 0 or 1. Raises UnitError for values of different units."""
+    if type(left) is type(right) and type(left) in _PLAIN:
+        return (left > right) - (left < right)
     if isinstance(left, Leverage) and isinstance(right, Leverage):
         return compare_leverage(left, right)
     if isinstance(left, Leverage) and isinstance(right, Percent) or \
@@ -213,6 +218,8 @@ def compare(left: Any, right: Any) -> int:
 
 
 def equal(left: Any, right: Any) -> bool:
+    if type(left) is type(right) and type(left) in _PLAIN:
+        return bool(left == right)
     if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
         return len(left) == len(right) and all(equal(a, b) for a, b in zip(left, right))
     if isinstance(left, dict) and isinstance(right, dict):
@@ -238,6 +245,8 @@ def member(item: Any, collection: Any) -> Any:
     if isinstance(collection, dict):
         return item in collection
     if isinstance(collection, (list, tuple)):
+        if type(item) is str:  # a text equals only a text (any other pairing is a unit error, skipped)
+            return any(type(candidate) is str and candidate == item for candidate in collection)
         for candidate in collection:
             try:
                 if equal(item, candidate):
@@ -250,3 +259,27 @@ def member(item: Any, collection: Any) -> Any:
 
 def as_margin(value: Leverage) -> Percent:
     return margin_for_leverage(value)
+
+
+def quantify(kind: str, results: list[Any]) -> Any:
+    """any / all / count / sum / min / max over a quantifier body's values (unknowns included)."""
+    if kind == "any":
+        return True if any(r is True for r in results) else MISSING if MISSING in results else False
+    if kind == "all":
+        return False if any(r is False for r in results) else MISSING if MISSING in results else True
+    if kind == "count":
+        return Decimal(sum(r is True for r in results))
+    present = [r for r in results if r is not MISSING]
+    if kind == "sum":
+        total: Any = Decimal(0)
+        for item in present:
+            total = arith("+", total, item)
+        return total
+    if not present:
+        return MISSING
+    best = present[0]
+    for item in present[1:]:
+        order = compare(item, best)
+        if (order < 0) if kind == "min" else (order > 0):
+            best = item
+    return best
