@@ -154,9 +154,21 @@ def findings_and_runs(reviewed: Sequence[Reviewed]) -> tuple[list[Finding], list
     return findings, runs
 
 
-# Above this many contracts, the review runs in worker processes, one per core: loading and
-# evaluating a contract costs ~10 ms of pure Python, so 1,000 contracts take seconds.
-PARALLEL_THRESHOLD = 200
+# Above this many contracts, the review runs in worker processes, one per core. A contract costs
+# ~2 ms to load and evaluate, a forked worker ~20 ms to start and return its results, so below a
+# few hundred contracts the workers cost more than they save (benchmarks/bench_check.py measures
+# both ways). COMPLIANCE_WORKERS sets the number of processes (1: none).
+PARALLEL_THRESHOLD = 400
+WORKERS_VARIABLE = "COMPLIANCE_WORKERS"
+
+
+def worker_count() -> int:
+    import os
+
+    chosen = os.environ.get(WORKERS_VARIABLE, "")
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
+    return min(os.cpu_count() or 1, 8)
 
 
 @record
@@ -197,7 +209,7 @@ def _review_batch(job: tuple[list[str], list[str], _dt.date]) -> list[FileReview
 def review_files(files: Sequence[str], chosen: Sequence[str], as_of: _dt.date) -> list[FileReview]:
     import os
 
-    workers = min(os.cpu_count() or 1, 8)
+    workers = worker_count()
     if len(files) < PARALLEL_THRESHOLD or workers < 2:
         return _review_batch((list(files), list(chosen), as_of))
     import multiprocessing

@@ -135,9 +135,14 @@ def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int | None 
     # MAX_NODES is read at call time (not bound as a default) so that it stays one module setting.
     builder = _Builder(path, _yaml_lines(text), MAX_NODES if max_nodes is None else max_nodes,
                        resolve or resolve_plain, kind)
+    parser = _SAFE_PARSER(text)
+    feed = builder.feed
     try:
-        for event in yaml.parse(text, Loader=_SAFE_PARSER):
-            builder.feed(event)
+        try:
+            while parser.check_event():   # yaml.parse's loop, without its generator
+                feed(parser.get_event())
+        finally:
+            parser.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = error.problem or "invalid YAML"
@@ -254,7 +259,22 @@ class _Builder:
         mark = event.start_mark
         line, column = mark.line + 1, mark.column + 1
         if type(event) is yaml.ScalarEvent:  # most events: the same steps as below, checked first
-            self._node(event, line, column)
+            if event.anchor is None and self.nodes < self.max_nodes:
+                self.nodes += 1
+                self.has_document = True
+            else:
+                self._node(event, line, column)
+            stack = self.stack
+            frame = stack[-1] if stack else None
+            if (frame is not None and frame.key_is_next and event.tag is None and event.implicit[0]
+                    and not event.style and type(frame.container) is dict):
+                key = event.value  # a plain key: resolved only if it could be other than text
+                if key and key[0] not in _MAY_START_NON_TEXT and key not in frame.first_seen:
+                    frame.key_is_next = False
+                    frame.first_seen[key] = line
+                    frame.key = key
+                    self.positions[frame.path + (key,)] = Position(line, column)
+                    return
             self._scalar(event, line, column)
             return
         if isinstance(event, yaml.DocumentStartEvent):

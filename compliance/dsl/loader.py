@@ -25,6 +25,7 @@ MAX_SOURCE_BYTES = 1_000_000      # a ruleset file larger than this is refused (
 MAX_EXTENDS_DEPTH = 8   # a chain longer than this is refused (and a cycle is reported as one)
 
 
+@lru_cache(maxsize=1)
 def builtin_dir() -> Path:
     """Where the built-in rulesets live: the repository's ``rulesets/`` folder, shipped as
     package data ``compliance/builtin_rulesets`` in a wheel."""
