@@ -50,7 +50,7 @@ def _annotation(annotation: Any, required: bool) -> Field:
     import datetime as dt
     from decimal import Decimal
 
-    from compliance.documents.models import Section, strip_optional
+    from compliance.documents.declarations import Section, strip_optional
     from compliance.dsl.units import Duration, Leverage, Money, Percent
 
     annotation = strip_optional(annotation)

@@ -20,7 +20,7 @@ from compliance.dsl import types as T
 from compliance.errors import Diagnostic, InputError
 
 if TYPE_CHECKING:
-    from compliance.documents.models import Problem
+    from compliance.documents.declarations import Problem
 
 CONTRACT_SUFFIXES = (".yaml", ".yml")
 # How much of a file in a searched directory is read to see whether it is a contract.
@@ -200,7 +200,7 @@ def _type_of(annotation: Any, optional: bool) -> T.Type:
     import datetime as dt
     from decimal import Decimal
 
-    from compliance.documents.models import Section, strip_optional
+    from compliance.documents.declarations import Section, strip_optional
     from compliance.dsl.units import Duration, Leverage, Money, Percent
 
     annotation = strip_optional(annotation)
@@ -229,7 +229,8 @@ def _type_of(annotation: Any, optional: bool) -> T.Type:
 
 def contract_json_schema() -> dict[str, Any]:
     """JSON Schema (2020-12) of a contract file, with descriptions for editor hover help."""
-    from compliance.documents.models import Contract, pydantic_model
+    from compliance.documents.declarations import pydantic_model
+    from compliance.documents.models import Contract
 
     schema = pydantic_model(Contract).model_json_schema(mode="validation")
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

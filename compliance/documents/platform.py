@@ -21,7 +21,12 @@ import os
 from typing import Any
 
 from compliance.documents.contract import (
-    CONTRACT_SUFFIXES, load_contract, looks_like, raise_problems, require_kind, section_type,
+    CONTRACT_SUFFIXES,
+    load_contract,
+    looks_like,
+    raise_problems,
+    require_kind,
+    section_type,
 )
 from compliance.documents.model import Document, FieldPath, Position
 from compliance.documents.yaml_loader import LoadedYaml, load_yaml
@@ -45,7 +50,7 @@ def load_platform(path: str) -> Document:
 
 def platform_document(loaded: LoadedYaml, path: str) -> Document:
     """The profile of an already read file: validated, with its referenced contracts."""
-    from compliance.documents.models import validate_section_data
+    from compliance.documents.declarations import validate_section_data
     from compliance.documents.platform_models import Platform
 
     data, problems = validate_section_data(Platform, loaded.data)
@@ -146,7 +151,7 @@ def platform_type() -> T.Type:
 
 def platform_json_schema() -> dict[str, Any]:
     """JSON Schema (2020-12) of a profile file, with descriptions for editor hover help."""
-    from compliance.documents.models import pydantic_model
+    from compliance.documents.declarations import pydantic_model
     from compliance.documents.platform_models import SCHEMA_ID, Platform
 
     schema = pydantic_model(Platform).model_json_schema(mode="validation")

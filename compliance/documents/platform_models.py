@@ -17,9 +17,18 @@ from __future__ import annotations
 from typing import Literal
 
 from compliance import vocabulary
-from compliance.documents.models import (
-    DateValue, DurationValue, Flag, LanguageCode, LeverageValue, MoneyValue, PercentValue,
-    Section, Text, optional, required,
+from compliance.documents.declarations import (
+    DateValue,
+    DurationValue,
+    Flag,
+    LanguageCode,
+    LeverageValue,
+    MoneyValue,
+    PercentValue,
+    Section,
+    Text,
+    optional,
+    required,
 )
 
 SCHEMA_ID = "urn:compliance:schema:platform"

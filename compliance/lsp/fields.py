@@ -69,7 +69,7 @@ def _contract_field(path: tuple[str, ...]) -> Field | None:
 
 
 def _bare(annotation: Any) -> Any:
-    from compliance.documents.models import strip_optional
+    from compliance.documents.declarations import strip_optional
 
     annotation = strip_optional(annotation)
     if typing.get_origin(annotation) is typing.Annotated:
@@ -88,7 +88,7 @@ def _element(annotation: Any, kind: T.Type) -> tuple[Any, T.Type]:
 def _step(annotation: Any, kind: T.Type, name: str, description: str
           ) -> tuple[Any, T.Type, str] | None:
     """One step down: a section's field, or a map's entry (``*``: any key, for loop variables)."""
-    from compliance.documents.models import Section
+    from compliance.documents.declarations import Section
 
     if isinstance(annotation, type) and issubclass(annotation, Section):
         spec = annotation.fields().get(name)
@@ -105,7 +105,7 @@ def _step(annotation: Any, kind: T.Type, name: str, description: str
 
 
 def _names(annotation: Any, kind: T.Type) -> tuple[str, ...]:
-    from compliance.documents.models import Section
+    from compliance.documents.declarations import Section
 
     if isinstance(annotation, type) and issubclass(annotation, Section):
         return tuple(annotation.fields())

@@ -109,7 +109,7 @@ CASES = [
 
 @pytest.mark.parametrize("what, rule_id, data, as_of", CASES, ids=[c[0] for c in CASES])
 def test_the_solver_gives_the_evaluators_outcome(law, what, rule_id, data, as_of):
-    from compliance.documents.models import to_duration
+    from compliance.documents.declarations import to_duration
     if "margin" in data and "cure_period" in data["margin"]:
         data = {**data, "margin": {"cure_period": to_duration(data["margin"]["cure_period"])}}
     assert _outcomes(law, rule_id, data, as_of) == [_evaluated(law, rule_id, data, as_of)]

@@ -16,10 +16,14 @@ from hypothesis import strategies as st
 
 from compliance.documents import yaml_loader
 from compliance.documents.contract import (
-    contract_json_schema, contract_type, find_contracts, load_contract,
+    contract_json_schema,
+    contract_type,
+    find_contracts,
+    load_contract,
 )
+from compliance.documents.declarations import pydantic_model
 from compliance.documents.model import Position
-from compliance.documents.models import pydantic_model
+from compliance.documents.models import Contract
 from compliance.dsl import types as T
 from compliance.dsl.units import Duration, Leverage, Money, Percent
 from compliance.errors import InputError
@@ -265,7 +269,7 @@ def test_template_loads_and_declares_rulesets(template: Path) -> None:
     assert data["kind"] == "contract" and data["rulesets"]
     assert data["clauses"] and data["disclosures"]["risk_warning"]["text"]
     # The pydantic models accept exactly what the loader accepts.
-    model = pydantic_model().model_validate(yaml_loader.load_yaml(str(template)).data)
+    model = pydantic_model(Contract).model_validate(yaml_loader.load_yaml(str(template)).data)
     assert model.id == data["id"]
 
 
@@ -285,7 +289,7 @@ def test_pydantic_model_rejects_what_the_loader_rejects() -> None:
     for name in ("wrong_type.yaml", "unknown_key.yaml"):
         data = yaml_loader.load_yaml(str(FIXTURES / name)).data
         with pytest.raises(ValidationError):
-            pydantic_model().model_validate(data)
+            pydantic_model(Contract).model_validate(data)
 
 
 def test_find_contracts_in_a_directory(tmp_path: Path) -> None:
