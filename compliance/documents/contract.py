@@ -14,6 +14,7 @@ import typing
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from compliance.documents.files import name_problem, read_head, shown_path
 from compliance.documents.model import Document, FieldPath, Position
 from compliance.documents.yaml_loader import LoadedYaml, load_yaml
 from compliance.dsl import types as T
@@ -56,7 +57,10 @@ def find_contracts(paths: list[str]) -> list[str]:
     found: set[str] = set()
     problems: list[Diagnostic] = []
     for path in paths:
-        if os.path.isdir(path):
+        problem = name_problem(path)
+        if problem:
+            problems.append(Diagnostic(shown_path(path), None, None, problem))
+        elif os.path.isdir(path):
             found.update(_search_directory(path))
         elif os.path.exists(path):
             try:
@@ -66,7 +70,7 @@ def find_contracts(paths: list[str]) -> list[str]:
                 continue
             found.add(path)
         else:
-            problems.append(Diagnostic(path, None, None, "no such file or directory"))
+            problems.append(Diagnostic(shown_path(path), None, None, "no such file or directory"))
     if problems:
         raise InputError(problems)
     return sorted(found)
@@ -87,10 +91,8 @@ def _looks_like_contract(path: str) -> bool:
 
     A line ``kind: contract`` at the margin is enough, so that a contract with a YAML error is still
     found (and its error reported) rather than silently skipped; otherwise the file is parsed."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
-    except OSError:
+    head = read_head(path, _SNIFF_BYTES)  # None for a FIFO, a device or a folder: skipped
+    if head is None:
         return False
     if _KIND_LINE.search(head):
         return True

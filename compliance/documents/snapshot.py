@@ -56,6 +56,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.documents.files import check_input, os_reason, read_input
 from compliance.documents.model import Document, Position
 from compliance.documents.yaml_loader import MAX_DEPTH, decode_utf8, parse_yaml
 from compliance.dsl import types as t
@@ -95,6 +96,8 @@ _HASH_CHUNK = 4 << 20
 # 1.2 s and 30 MiB of memory per MiB of YAML (measured: 25 MiB, 200,000 accounts, 30 s, 790 MiB).
 TREE_MAX_BYTES = 32 << 20      # YAML and JSON snapshots
 TREE_MAX_VALUES = 5_000_000    # scalars, mappings and lists in a YAML/JSON snapshot
+# A CSV or Parquet snapshot: 50 million rows of ~100 bytes fit well below this.
+MAX_SNAPSHOT_BYTES = 64 << 30
 _SHOWN_CHARS = 40              # a value quoted in a message is cut to this many characters
 
 
@@ -348,11 +351,12 @@ def load_snapshot(path: str, *, progress: bool = False) -> Snapshot:
     if reader is None:
         raise InputError.at(path, None, None, f"unknown snapshot file type {extension or '(none)'!r}; "
                             "expected .csv, .parquet, .yaml, .yml or .json")
+    # A FIFO, a device (/dev/zero) or a folder is refused here, before pyarrow or numpy open it.
+    size = check_input(path, what="a snapshot", limit=MAX_SNAPSHOT_BYTES).st_size
     try:
-        size = os.path.getsize(path)
         digest = _sha256(path)
     except OSError as error:
-        raise InputError.at(path, None, None, f"cannot read the file: {error.strerror}") from None
+        raise InputError.at(path, None, None, f"cannot read the file: {os_reason(error)}") from None
     if size == 0:
         raise InputError.at(path, 1, 1, "the file is empty; expected a header and account rows")
     table, locator, file_format, ignored = reader(path, progress)
@@ -587,8 +591,7 @@ def _read_tree(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, tupl
         raise InputError.at(path, None, None,
                             f"the file has {size:,} bytes; a YAML or JSON snapshot may have at most "
                             f"{TREE_MAX_BYTES >> 20} MiB (use CSV or Parquet for larger snapshots)")
-    with open(path, "rb") as handle:
-        text = decode_utf8(handle.read(TREE_MAX_BYTES + 1), path)
+    text = decode_utf8(read_input(path, TREE_MAX_BYTES, what="a snapshot").data, path)
     is_json = path.lower().endswith(".json")
     if is_json:
         data = _json_data(path, text)
