@@ -1,4 +1,4 @@
-"""Crashes found by benchmarks/fuzz.py and the hardening tests, with their minimal inputs.
+"""Crashes found by the fuzzer (fuzz/run.py) and the hardening tests, with their minimal inputs.
 
 An open one is a strict xfail: it fails today for the reason given and will start passing when the module
 is fixed, at which point the suite fails until the mark (and the matching entry of
