@@ -15,6 +15,26 @@ from compliance import DISTRIBUTION, __version__
 from compliance.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143   # 128 + SIGINT, 128 + SIGTERM, as shells report
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that every clean-up (temporary files, worker
+    processes) runs as it does for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _install_sigterm_handler() -> None:
+    import signal
+
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding program): its own handling applies
+        pass
 
 # command name -> (module under compliance.commands, one-line help)
 COMMANDS = {
@@ -91,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    _install_sigterm_handler()
     try:
         return int(args._module.run(args))
     except InputError as error:
@@ -99,7 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("compliance: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:
+        sys.stderr.write("compliance: terminated\n")
+        return EXIT_TERMINATED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users

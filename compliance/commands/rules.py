@@ -293,7 +293,7 @@ def _fmt(args: argparse.Namespace) -> int:
         elif args.check:
             sys.stdout.write(f"would reformat {name}\n")
         else:
-            write_atomic(name, formatted)
+            write_atomic(name, formatted, rewrite_input=True)
             sys.stdout.write(f"reformatted {name}\n")
     if problems:
         raise InputError(problems)

@@ -14,7 +14,7 @@ import typing
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from compliance.documents.files import name_problem, read_head, shown_path
+from compliance.documents.files import name_problem, read_head, remember_input, shown_path
 from compliance.documents.model import Document, FieldPath, Position
 from compliance.documents.yaml_loader import LoadedYaml, load_yaml
 from compliance.dsl import types as T
@@ -83,6 +83,8 @@ def _search_directory(root: str) -> Iterable[str]:
             if name.endswith(CONTRACT_SUFFIXES) and not name.startswith("."):
                 candidate = os.path.join(directory, name)
                 if _looks_like_contract(candidate):
+                    # An input of the run even when a worker process reads it: never an output.
+                    remember_input(os.stat(candidate))
                     yield candidate
 
 

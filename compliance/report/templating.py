@@ -116,8 +116,12 @@ def render_user_template(template_path: str | os.PathLike[str], context: dict[st
 
     shown = shown_path(str(template_path))
     path = Path(template_path)
-    if not os.path.lexists(template_path):
-        raise InputError.at(shown, None, None, "template not found")
+    try:
+        os.lstat(template_path)
+    except FileNotFoundError:
+        raise InputError.at(shown, None, None, "template not found") from None
+    except (OSError, ValueError):
+        pass  # a name no system call takes: check_input says why
     check_input(str(template_path), what="a template", limit=MAX_TEMPLATE_BYTES)
     absolute = str(path.resolve())
 
