@@ -145,10 +145,12 @@ def review_file(path: str, chosen: Sequence[str], as_of: _dt.date) -> FileReview
         document = load_contract(path)
         specs = rulesets_for(document, chosen)
         rulesets = {spec: load_ruleset(spec) for spec in specs}
+        # Evaluation raises InputError for a date beyond the calendar or a builtin outside its
+        # domain (the rule or --as-of asks for it).
+        reviewed = [Reviewed(document, ruleset, tuple(evaluate_document(ruleset, document, as_of)))
+                    for ruleset in rulesets.values()]
     except InputError as error:
         return FileReview(path, "", "", (), (), (), tuple(error.diagnostics))
-    reviewed = [Reviewed(document, ruleset, tuple(evaluate_document(ruleset, document, as_of)))
-                for ruleset in rulesets.values()]
     findings, runs = findings_and_runs(reviewed)
     return FileReview(path, document.sha256, str(document.data.get("id", "")), tuple(specs),
                       tuple(findings), tuple(runs))
