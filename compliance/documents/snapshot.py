@@ -24,8 +24,9 @@ Decisions, so that users can rely on them:
   snapshots belong in CSV or Parquet. YAML is read by the project's safe reader
   (``yaml_loader``): no anchors or aliases, no tags, and every unquoted value is taken as the text
   written (``2020-13-01`` or a 5,000-digit number are texts, judged by the column's rules).
-* An amount may be any finite float64 (up to about 1.8e308); a number beyond that range, or
-  ``nan``/``inf``, is an error. A value quoted in a message is cut to ``_SHOWN_CHARS`` characters.
+* An amount must lie below ``MAX_AMOUNT`` (1e13) in magnitude, where float64 holds every amount
+  to the cent exactly and money totals of 50 million rows stay exact; a count below
+  ``MAX_COUNT``. A number beyond, or ``nan``/``inf``, is an error at its cell. A value quoted in a message is cut to ``_SHOWN_CHARS`` characters.
 * In Parquet, as in CSV, an empty string is a missing value.
 * Money is held as float64. ``row(i)`` gives it back exactly as written (``Decimal(repr(x))``) for
   amounts of at most 15 significant digits, which covers every amount to the cent below 10^13.
@@ -89,6 +90,8 @@ FALSE_TEXTS = ("false", "False", "FALSE", "0", "no", "No", "NO")
 NO_CURRENCY = "XXX"
 
 MAX_ROWS = 50_000_000
+MAX_AMOUNT = 1e13              # |amount| below this: exact to the cent in float64
+MAX_COUNT = 1_000_000_000      # positions_count
 CSV_BLOCK_SIZE = 16 << 20      # the longest CSV record pyarrow can parse
 _HEADER_LIMIT = 1 << 20        # the longest CSV header line
 _HASH_CHUNK = 4 << 20
@@ -788,6 +791,14 @@ def _numbers(column: pa.ChunkedArray, name: str, present: np.ndarray,
     if not finite.all():
         row = int(np.argmin(finite))
         problems.at_row(row, name, f"{float(values[row])!r} is not a finite number")
+    elif name in MONEY_COLUMNS and (np.abs(values) >= MAX_AMOUNT).any():
+        row = int(np.argmax(np.abs(values) >= MAX_AMOUNT))
+        problems.at_row(row, name, f"{_exact(float(values[row]))} is out of range: an amount "
+                        f"must lie below {MAX_AMOUNT:.0e} in magnitude (exact to the cent)")
+    elif name in COUNT_COLUMNS and (values >= MAX_COUNT).any():
+        row = int(np.argmax(values >= MAX_COUNT))
+        problems.at_row(row, name, f"{_exact(float(values[row]))} is out of range: a count "
+                        f"must lie below {MAX_COUNT:,}")
     elif name in NON_NEGATIVE_COLUMNS and (values < 0).any():
         row = int(np.argmax(values < 0))
         problems.at_row(row, name, f"{_exact(float(values[row]))} is negative; "
