@@ -637,9 +637,14 @@ def _plain_text(text: str) -> str | None:
 
 
 def _json_data(path: str, text: str) -> Any:
-    """JSON with every number kept as its text (no int() of 5,000 digits, no float rounding)."""
+    """JSON with every number kept as its text (no int() of 5,000 digits, no float rounding).
+    A string escaping a lone surrogate (``"\\ud800"``) is an error at the string: no UTF-8 output
+    could hold it."""
     try:
-        return json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+        data = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+        if _SURROGATE_ESCAPE.search(text):
+            _refuse_lone_surrogates(path, text)
+        return data
     except json.JSONDecodeError as error:
         raise InputError.at(path, error.lineno, error.colno, f"invalid JSON: {error.msg}") from None
     except RecursionError:
@@ -649,6 +654,21 @@ def _json_data(path: str, text: str) -> Any:
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(path: str, text: str) -> None:
+    """An error at the first JSON string that decodes to a lone surrogate (an error path)."""
+    for token in _JSON_TOKEN.finditer(text):
+        string = token.group()
+        if string[0] == '"' and _SURROGATE_ESCAPE.search(string) \
+                and _SURROGATE.search(json.loads(string)):
+            before = text[:token.start()]
+            line = before.count("\n") + 1
+            column = token.start() - (before.rfind("\n") + 1) + 1
+            raise InputError.at(path, line, column, f"the string {_shown(string)} holds a lone "
+                                "surrogate (\\ud800-\\udfff), which is not a character")
 
 
 def _json_too_deep(text: str) -> tuple[int | None, int | None]:
