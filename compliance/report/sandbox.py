@@ -39,7 +39,11 @@ MAX_MACRO_DEPTH = 32                # macros calling macros
 
 
 class TemplateLimit(Exception):
-    """A template went beyond one of the limits of this module."""
+    """A template went beyond one of the limits of this module (args: the message and, when it
+    is known otherwise than from the traceback, the template line)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class _Budget:
@@ -220,8 +224,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         self.globals.pop("lipsum", None)   # lipsum(10**9) would write a billion paragraphs
         self.filters = {name: _bounded_filter(name, function) for name, function in self.filters.items()}
 
-    def start(self, seconds: float = MAX_TEMPLATE_SECONDS) -> None:
-        self.budget = _Budget(seconds)
+    def start(self, seconds: float | None = None) -> None:
+        # The limit is read at call time, so that it stays one module setting.
+        self.budget = _Budget(MAX_TEMPLATE_SECONDS if seconds is None else seconds)
 
     def finish_filters(self) -> None:
         """Bound the filters added after construction (the report's own)."""

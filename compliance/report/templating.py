@@ -93,6 +93,33 @@ def _template_line(error: BaseException, files: set[str]) -> tuple[str | None, i
     return None, None
 
 
+def _render_bounded(template: "jinja2.Template", context: dict[str, Any]) -> str:
+    """The template's output, refused past ``MAX_OUTPUT_CHARS`` at the line that wrote it."""
+    from compliance.report.sandbox import MAX_OUTPUT_CHARS, TemplateLimit
+
+    pieces: list[str] = []
+    total = 0
+    generator = template.generate(**context)
+    for piece in generator:
+        total += len(piece)
+        if total > MAX_OUTPUT_CHARS:
+            raise TemplateLimit(f"the template wrote more than {MAX_OUTPUT_CHARS:,} characters",
+                                _suspended_line(generator, template))
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def _suspended_line(generator: Any, template: "jinja2.Template") -> int | None:
+    """The template line at which a rendering generator is suspended (it just wrote output)."""
+    frame = None
+    while generator is not None and getattr(generator, "gi_frame", None) is not None:
+        frame = generator.gi_frame
+        generator = generator.gi_yieldfrom
+    if frame is None or frame.f_code.co_filename != template.filename:
+        return None
+    return template.get_corresponding_lineno(frame.f_lineno)
+
+
 def render_with_template(report: Report, template_path: str | os.PathLike[str], *,
                          fail_on: str = "error") -> str:
     """Render ``report`` with the user's Jinja2 template, in the immutable sandbox.
@@ -142,11 +169,13 @@ def render_user_template(template_path: str | os.PathLike[str], context: dict[st
     from compliance.report.sandbox import TemplateLimit
 
     try:
-        return env.get_template(path.name).render(**context)
+        return _render_bounded(env.get_template(path.name), context)
     except InputError as error:  # an included file that is not a regular file, or too large
         raise InputError([replace(d, path=place(d.path)) for d in error.diagnostics]) from None
     except TemplateLimit as error:
         filename, line = _template_line(error, {absolute})
+        if line is None and len(error.args) > 1:  # the output limit, found outside the template
+            filename, line = absolute, error.args[1]
         raise InputError.at(place(filename), line, None, f"template limit: {error}") from None
     except RecursionError as error:
         filename, line = _template_line(error, {absolute})
