@@ -14,7 +14,8 @@ import typing
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from compliance.documents.files import name_problem, read_head, remember_input, shown_path
+from compliance.documents.files import (name_problem, os_reason, read_head, remember_input,
+                                        shown_path)
 from compliance.documents.model import Document, FieldPath, Position
 from compliance.documents.yaml_loader import LoadedYaml, load_yaml
 from compliance.dsl import types as T
@@ -70,10 +71,21 @@ def find_contracts(paths: list[str]) -> list[str]:
                 continue
             found.add(path)
         else:
-            problems.append(Diagnostic(shown_path(path), None, None, "no such file or directory"))
+            problems.append(Diagnostic(shown_path(path), None, None, _missing_reason(path)))
     if problems:
         raise InputError(problems)
     return sorted(found)
+
+
+def _missing_reason(path: str) -> str:
+    """Why ``path`` cannot be found: absent, or a name the system refuses (too long, a loop)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "no such file or directory"
+    except OSError as error:
+        return os_reason(error)
+    return "no such file or directory"
 
 
 def _search_directory(root: str) -> Iterable[str]:
