@@ -111,3 +111,15 @@ def test_a_json_snapshot_with_a_surrogate_pair_is_read(tmp_path: Path) -> None:
     result = run_cli("audit", str(path), "--ruleset", "esma_like", "--format", "json", cwd=tmp_path)
     assert result.code in (0, 1), result.err
     assert "A\U0001F600" in result.out or "A\\ud83d\\ude00" in result.out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "markdown", "html"])
+def test_a_file_name_that_is_not_utf8_renders_in_every_format(tmp_path: Path, fmt: str) -> None:
+    import os
+
+    name = os.fsdecode(b"bad\xff.yaml")          # as Python sees such a name: surrogateescape
+    copy_contract(tmp_path, name)
+    result = run_cli("check", name, "--ruleset", "esma_like", "--format", fmt, cwd=tmp_path)
+    assert result.code == 0, result.err
+    if fmt == "sarif":
+        assert '"uri": "bad%FF.yaml"' in result.out   # the bytes on disk, percent-encoded
