@@ -88,3 +88,13 @@ def test_github_escaping_rules(text: str, data: str, prop: str) -> None:
 ])
 def test_text_escaping_rules(text: str, shown: str) -> None:
     assert escape_controls(text) == shown
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "INJ-1"], ["test"]])
+def test_rules_commands_escape_controls_of_the_ruleset(tmp_path: Path, command: list[str]) -> None:
+    rules = _rules(tmp_path)
+    args = ["rules", *command, "--ruleset", str(rules)] if command[0] != "test" else \
+        ["rules", "test", str(rules)]
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.code in (0, 1), result.err
+    assert "\x1b" not in result.out and "\r" not in result.out
