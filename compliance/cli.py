@@ -27,14 +27,24 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-def _install_sigterm_handler() -> None:
+def _install_sigterm_handler() -> object:
+    """Turn SIGTERM into :class:`Terminated` while a command runs; returns what to restore."""
     import signal
 
     try:
         if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _on_sigterm)
+            return signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread (an embedding program): its own handling applies
         pass
+    return None
+
+
+def _restore_sigterm_handler(previous: object) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+
 
 # command name -> (module under compliance.commands, one-line help)
 COMMANDS = {
@@ -111,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT
-    _install_sigterm_handler()
+    previous = _install_sigterm_handler()
     try:
         return int(args._module.run(args))
     except InputError as error:
@@ -133,3 +143,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"compliance: internal error ({type(error).__name__}): {error}. This is a bug; please "
             "report it with the command and input that caused it (rerun with --debug for details).\n")
         return EXIT_INTERNAL
+    finally:
+        _restore_sigterm_handler(previous)
