@@ -99,7 +99,7 @@ def _open_regular(path: str, what: str, remember: bool = True) -> tuple[int, os.
     if problem:
         raise InputError.at(shown_path(path), None, None, problem)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
                      | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
         raise InputError.at(shown_path(path), None, None,

@@ -85,7 +85,7 @@ def _write_stream(name: str, data: bytes) -> None:
     """A device or a FIFO: written as it is. O_NONBLOCK makes a FIFO without a reader an error
     (ENXIO) instead of a wait; writing itself then blocks as usual."""
     try:
-        fd = os.open(name, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(name, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         if error.errno == errno.ENXIO:
             raise _error(name, "it is a named pipe that nobody reads") from None
