@@ -169,6 +169,30 @@ def _check_replace(text: Any, old: Any, new: Any, count: Any = -1) -> None:
                                 "characters")
 
 
+def _longest_text(values: Iterable[Any]) -> int:
+    """The longest text among ``values`` and the values of mappings among them."""
+    longest = 0
+    for value in values:
+        if isinstance(value, str):
+            longest = max(longest, len(value))
+        elif isinstance(value, dict):
+            longest = max([longest, *(len(v) for v in value.values() if isinstance(v, str))])
+    return longest
+
+
+def _check_amplifying(what: str, subject: Any, args: Iterable[Any]) -> None:
+    """A filter or method may put one of its text arguments once per character, line or item of
+    its subject (``indent``, ``wordwrap``, ``urlize``, ``translate``): refuse when that bound is
+    beyond the string limit, before the work is done."""
+    if hasattr(subject, "__len__") and len(subject) * _longest_text(args) > MAX_STRING_CHARS:
+        raise TemplateLimit(f"{what} could make a string of more than {MAX_STRING_CHARS:,} "
+                            "characters (its subject times its longest text argument)")
+
+
+# Filters whose result is checked more precisely than by _check_amplifying.
+_PRECISE_FILTERS = frozenset({"join", "replace", "format"})
+
+
 def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """A filter that refuses huge numeric arguments (widths, counts) and huge results."""
     skip = 2 if getattr(function, "jinja_pass_arg", None) is not None else 1
@@ -184,6 +208,8 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
             _check_replace(args[skip - 1], *args[skip:skip + 3])
         elif name == "format" and len(args) >= skip:
             _check_percent_format(str(args[skip - 1]), tuple(args[skip:]) or kwargs)
+        if name not in _PRECISE_FILTERS and len(args) >= skip:
+            _check_amplifying(f"filter '{name}'", args[skip - 1], [*args[skip:], *kwargs.values()])
         return _check_size(function(*args, **kwargs))
 
     return bounded
@@ -263,6 +289,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
                 _check_join(args[0], __obj.__self__)
             elif name == "replace" and len(args) >= 2:
                 _check_replace(__obj.__self__, *args[:3])
+            elif name not in ("format", "format_map"):
+                _check_amplifying(f"str.{name}", __obj.__self__, [*args, *kwargs.values()])
         if not isinstance(__obj, Macro):
             return _check_size(super().call(__context, __obj, *args, **kwargs))
         budget.macro_calls += 1

@@ -34,7 +34,9 @@ BOMBS = {
                         "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}"),
     "list-repeat": "{{ ([1] * 10**9)|length }}",
     "output-size": "{% for i in range(100000) %}{{ 'x' * 1000000 }}{% endfor %}",
-    "lipsum": "{{ lipsum(10**9) }}",
+    "indent": "{{ ('a\\n' * 100000)|indent('x' * 100000) }}",
+    "wordwrap": "{{ ('a ' * 100000)|wordwrap(2, wrapstring='x' * 100000) }}",
+    "translate": "{{ ('a' * 100000).translate({97: 'x' * 100000}) }}",
 }
 
 
@@ -48,9 +50,18 @@ def test_a_template_bomb_is_an_exit_2_error_at_its_line(tmp_path: Path, name: st
     result = run_cli("check", str(contract), "--ruleset", "esma_like", "--template", str(template),
                      "--output", str(report), cwd=tmp_path, timeout=2 * sandbox.MAX_TEMPLATE_SECONDS + 30)
     assert result.code == 2, (result.code, result.err)
-    assert re.match(rf"^{re.escape(str(template))}:2: error: template ", result.err), result.err
+    assert re.match(rf"^{re.escape(str(template))}:2: error: template limit: ", result.err), result.err
     assert "Traceback" not in result.err
     assert picture(tmp_path) == before
+
+
+def test_lipsum_is_not_offered(tmp_path: Path) -> None:
+    contract = copy_contract(tmp_path)
+    template = tmp_path / "lorem.j2"
+    template.write_text("x\n{{ lipsum(10**9) }}\n", encoding="utf-8")   # a billion paragraphs
+    result = run_cli("check", str(contract), "--ruleset", "esma_like", "--template", str(template),
+                     cwd=tmp_path, timeout=60)
+    assert result.code == 2 and f"{template}:2: error: " in result.err and "lipsum" in result.err
 
 
 def test_an_include_of_a_fifo_does_not_hang(tmp_path: Path) -> None:
