@@ -7,6 +7,7 @@ import os
 import signal
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,31 @@ def test_sigterm_during_a_run_exits_143_and_leaves_the_folder_as_it_was(tmp_path
     assert process.returncode == 143, err
     assert "terminated" in err
     assert picture(tmp_path) == before
+
+
+def test_in_process_writes_to_devices_fifos_and_through_links(tmp_path: Path,
+                                                             capfd: pytest.CaptureFixture[str]) -> None:
+    output.write_atomic("/dev/null", "nothing\n")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="nobody reads"):
+        output.write_atomic(fifo, "x")
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader.start()
+    time.sleep(0.2)   # the reader has the FIFO open
+    output.write_atomic(fifo, "through the pipe\n")
+    reader.join(timeout=30)
+    assert received == [b"through the pipe\n"]
+    with pytest.raises(InputError, match="folder"):
+        output.write_atomic(tmp_path, "x")
+    with pytest.raises(InputError, match="does not exist"):
+        output.write_atomic(tmp_path / "no" / "such.txt", "x")
+    with pytest.raises(InputError, match="NUL"):
+        output.write_atomic("a\x00b", "x")
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(InputError, match="symbolic links"):
+        output.write_atomic(loop, "x")
+    assert sorted(os.listdir(tmp_path)) == ["loop", "pipe"]

@@ -115,3 +115,42 @@ def test_read_input_bounds_the_bytes_it_reads(tmp_path: Path) -> None:
         read_input(str(path), 100)
     assert (caught.value.diagnostics[0].line, caught.value.diagnostics[0].column) == (1, 1)
     assert read_input(str(path), 101).data == b"x" * 101
+
+
+def test_standard_input_is_read_within_its_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from compliance.documents import files
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"kind: contract\n")
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(pipe))
+        assert files.read_input("-", 100, allow_stdin=True).data == b"kind: contract\n"
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"x" * 200)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(pipe))
+        with pytest.raises(InputError, match="larger than the limit"):
+            files.read_input("-", 100, allow_stdin=True)
+    read_end, write_end = os.pipe()   # a writer that never writes nor closes
+    monkeypatch.setattr(files, "STDIN_MAX_SECONDS", 0.2)
+    with os.fdopen(read_end, "rb") as pipe:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(pipe))
+        with pytest.raises(InputError, match="within"):
+            files.read_input("-", 100, allow_stdin=True)
+    os.close(write_end)
+    with pytest.raises(InputError, match="no such file"):
+        files.read_input("-", 100)     # '-' is a file name where standard input is not allowed
+
+
+@pytest.mark.parametrize("name, problem", [("", "empty"), ("a\x00b", "NUL"),
+                                           ("x" * 5000, "longer than"), ("s\ud800", "surrogate")])
+def test_names_no_system_call_takes(name: str, problem: str) -> None:
+    from compliance.documents.files import name_problem, shown_path
+
+    assert problem in (name_problem(name) or "")
+    shown = shown_path(name)
+    assert "\x00" not in shown and "\ud800" not in shown and len(shown) < 250

@@ -104,3 +104,33 @@ def test_the_time_limit_ends_a_slow_template(tmp_path: Path, monkeypatch: pytest
         render_user_template(template, {})
     diagnostic = caught.value.diagnostics[0]
     assert diagnostic.line == 2 and "seconds" in diagnostic.message
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_a_template_bomb_in_process(tmp_path: Path, name: str) -> None:
+    from compliance.errors import InputError
+    from compliance.report.templating import render_user_template
+
+    template = tmp_path / "bomb.j2"
+    template.write_text("line one\n" + BOMBS[name] + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        render_user_template(template, {})
+    diagnostic = caught.value.diagnostics[0]
+    assert diagnostic.line == 2 and diagnostic.message.startswith("template limit: ")
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("{{ 2 ** 10 }}|{{ 7 * 6 }}|{{ 'ab' * 2 }}|{{ [0] * 3 }}|{{ -(3) }}", "1024|42|abab|[0, 0, 0]|-3"),
+    ("{{ '%5s|%-3d|%.2f' % ('a', 1, 2.5) }}", "    a|1  |2.50"),
+    ("{{ '{:>4}{:.1f}'.format('x', 1.25) }}|{{ '{a}'.format_map({'a': 1}) }}", "   x1.2|1"),
+    ("{{ 'a-b'.replace('-', '+') }}|{{ ','.join(['a', 'b']) }}|{{ 'x'.rjust(3) }}", "a+b|a,b|  x"),
+    ("{{ 'a b'|replace(' ', '_') }}|{{ ['a', 'b']|join('/') }}|{{ 'x'|center(3) }}", "a_b|a/b| x "),
+    ("{% set s %}{% for i in range(3) %}{{ i }}{% endfor %}{% endset %}{{ s ~ '!' }}", "012!"),
+    ("{% macro m(n) %}{{ n }}{% if n %}{{ m(n - 1) }}{% endif %}{% endmacro %}{{ m(3) }}", "3210"),
+])
+def test_ordinary_expressions_give_what_jinja_gives(tmp_path: Path, text: str, shown: str) -> None:
+    from compliance.report.templating import render_user_template
+
+    template = tmp_path / "ok.j2"
+    template.write_text(text, encoding="utf-8")
+    assert render_user_template(template, {}) == shown
