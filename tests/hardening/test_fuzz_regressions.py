@@ -270,3 +270,14 @@ def test_a_stray_quote_in_a_csv_header_name_is_located_not_crashed(tmp_path):
     else:  # pragma: no cover - the assertion below fails
         rendered = ""
     assert rendered.startswith(f"{path}:1:") and "column 'y' appears twice" in rendered
+
+
+# ---- found by fuzz/run.py (atheris) ------------------------------------------------------------
+
+def test_json_snapshot_id_escaping_a_lone_surrogate(tmp_path: Path) -> None:
+    # target tree: UnicodeEncodeError in pyarrow.array (snapshot._read_tree), 1,135 hits.
+    text = ('{"accounts": [\n {"account_id": "A-1\\ud800", "client_category": "retail", '
+            '"balance": 3000, "equity": 1, "margin_used": 1, "exposure": 10}]}\n')
+    error = input_error(load_snapshot, write(tmp_path, "s.json", text))
+    assert (error.diagnostics[0].line, error.diagnostics[0].column) == (2, len(' {"account_id": ') + 1)
+    assert "lone surrogate" in error.diagnostics[0].message
