@@ -152,11 +152,18 @@ class _BoundedEscapeFormatter(SandboxedEscapeFormatter):
         return _check_size(super().format_field(value, format_spec))
 
 
+_SIZED = (str, list, tuple, dict, set, frozenset, range)
+
+
+def _length(value: Any) -> int:
+    """The length of a built-in container, else 0 (an Undefined must stay one for ``default``)."""
+    return len(value) if isinstance(value, _SIZED) else 0
+
+
 def _check_join(items: Any, separator: Any) -> None:
-    if hasattr(items, "__len__") and isinstance(separator, str) \
-            and len(separator) * max(len(items) - 1, 0) > MAX_STRING_CHARS:
+    if isinstance(separator, str) and len(separator) * max(_length(items) - 1, 0) > MAX_STRING_CHARS:
         raise TemplateLimit(f"join would put a separator of {len(separator):,} characters "
-                            f"between {len(items):,} items")
+                            f"between {_length(items):,} items")
 
 
 def _check_replace(text: Any, old: Any, new: Any, count: Any = -1) -> None:
@@ -184,7 +191,7 @@ def _check_amplifying(what: str, subject: Any, args: Iterable[Any]) -> None:
     """A filter or method may put one of its text arguments once per character, line or item of
     its subject (``indent``, ``wordwrap``, ``urlize``, ``translate``): refuse when that bound is
     beyond the string limit, before the work is done."""
-    if hasattr(subject, "__len__") and len(subject) * _longest_text(args) > MAX_STRING_CHARS:
+    if _length(subject) * _longest_text(args) > MAX_STRING_CHARS:
         raise TemplateLimit(f"{what} could make a string of more than {MAX_STRING_CHARS:,} "
                             "characters (its subject times its longest text argument)")
 

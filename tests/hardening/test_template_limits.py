@@ -127,6 +127,8 @@ def test_a_template_bomb_in_process(tmp_path: Path, name: str) -> None:
     ("{{ 'a b'|replace(' ', '_') }}|{{ ['a', 'b']|join('/') }}|{{ 'x'|center(3) }}", "a_b|a/b| x "),
     ("{% set s %}{% for i in range(3) %}{{ i }}{% endfor %}{% endset %}{{ s ~ '!' }}", "012!"),
     ("{% macro m(n) %}{{ n }}{% if n %}{{ m(n - 1) }}{% endif %}{% endmacro %}{{ m(3) }}", "3210"),
+    ("{{ nowhere|default('none') }}|{{ nowhere is defined }}|{{ (nowhere|default([]))|join(',') }}",
+     "none|False|"),
 ])
 def test_ordinary_expressions_give_what_jinja_gives(tmp_path: Path, text: str, shown: str) -> None:
     from compliance.report.templating import render_user_template
