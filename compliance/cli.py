@@ -121,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    from compliance.documents.files import forget_inputs
+
+    forget_inputs()   # outputs are checked against the inputs of this run only
     previous = _install_sigterm_handler()
     try:
         return int(args._module.run(args))

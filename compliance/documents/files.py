@@ -225,6 +225,12 @@ def is_input(info: os.stat_result) -> bool:
     return (info.st_dev, info.st_ino) in _OPENED
 
 
+def forget_inputs() -> None:
+    """Start a new run: no file counts as its input yet (the command line calls this, so that a
+    program running several commands in one process does not carry inputs from one to the next)."""
+    _OPENED.clear()
+
+
 def remember_input(info: os.stat_result) -> None:
     """Count a file read by other means (a library given its name) as an input of the run."""
     _OPENED.add((info.st_dev, info.st_ino))

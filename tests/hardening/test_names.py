@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tree_support import SNAPSHOT_CSV, copy_contract, picture, run_cli
+from tree_support import SNAPSHOT_CSV, copy_contract, picture, run_main
 
 from compliance.cli import main
 from compliance.documents.files import MAX_PATH_CHARS, SHOWN_PATH_CHARS
@@ -64,7 +64,7 @@ def test_any_name_is_exit_2_with_a_readable_message(tmp_path: Path, capsys: pyte
 @pytest.mark.parametrize("value", ["", ",", " , ", "esma_like,", ",esma_like", "esma_like,,fca_like"])
 def test_an_empty_ruleset_name_is_an_error(tmp_path: Path, value: str) -> None:
     contract = copy_contract(tmp_path)
-    result = run_cli("check", str(contract), "--ruleset", value, cwd=tmp_path)
+    result = run_main("check", str(contract), "--ruleset", value, cwd=tmp_path)
     assert result.code == 2, result.out
     assert result.err.startswith("--ruleset: error: empty ruleset name")
 
@@ -73,7 +73,7 @@ def test_an_empty_ruleset_name_is_an_error(tmp_path: Path, value: str) -> None:
 def test_an_empty_audit_ruleset_is_an_error(tmp_path: Path, value: str) -> None:
     snapshot = tmp_path / "accounts.csv"
     snapshot.write_text(SNAPSHOT_CSV, encoding="utf-8")
-    result = run_cli("audit", str(snapshot), "--ruleset", value, cwd=tmp_path)
+    result = run_main("audit", str(snapshot), "--ruleset", value, cwd=tmp_path)
     assert result.code == 2 and result.err.startswith("--ruleset: error: empty ruleset name")
 
 
@@ -96,7 +96,7 @@ def test_a_json_snapshot_with_a_lone_surrogate_is_refused_at_the_string(tmp_path
     text = '{"accounts": [\n' + _account(account_id="A-0") + ",\n" + account + "\n]}\n"
     path.write_text(text, encoding="utf-8")
     before = picture(tmp_path)
-    result = run_cli("audit", str(path), "--ruleset", "esma_like", cwd=tmp_path)
+    result = run_main("audit", str(path), "--ruleset", "esma_like", cwd=tmp_path)
     assert result.code == 2, result.err
     line_text = text.split("\n")[2]
     column = line_text.index("\\ud") if "\\ud" in line_text else line_text.index("\\udc")
@@ -108,7 +108,7 @@ def test_a_json_snapshot_with_a_lone_surrogate_is_refused_at_the_string(tmp_path
 def test_a_json_snapshot_with_a_surrogate_pair_is_read(tmp_path: Path) -> None:
     path = tmp_path / "accounts.json"
     path.write_text('{"accounts": [' + _account(account_id="A\\ud83d\\ude00") + "]}\n", encoding="utf-8")
-    result = run_cli("audit", str(path), "--ruleset", "esma_like", "--format", "json", cwd=tmp_path)
+    result = run_main("audit", str(path), "--ruleset", "esma_like", "--format", "json", cwd=tmp_path)
     assert result.code in (0, 1), result.err
     assert "A\U0001F600" in result.out or "A\\ud83d\\ude00" in result.out
 
@@ -119,7 +119,7 @@ def test_a_file_name_that_is_not_utf8_renders_in_every_format(tmp_path: Path, fm
 
     name = os.fsdecode(b"bad\xff.yaml")          # as Python sees such a name: surrogateescape
     copy_contract(tmp_path, name)
-    result = run_cli("check", name, "--ruleset", "esma_like", "--format", fmt, cwd=tmp_path)
+    result = run_main("check", name, "--ruleset", "esma_like", "--format", fmt, cwd=tmp_path)
     assert result.code == 0, result.err
     if fmt == "sarif":
         assert '"uri": "bad%FF.yaml"' in result.out   # the bytes on disk, percent-encoded

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tree_support import BROKEN, run_cli
+from tree_support import BROKEN, run_main
 
 from compliance.report.github import escape_data, escape_property
 from compliance.report.text import escape_controls
@@ -48,7 +48,7 @@ def _no_forged_lines(report: str, allowed_commands: bool) -> None:
 def test_the_text_report_escapes_controls_from_every_input(tmp_path: Path, ruleset: str) -> None:
     contract = _contract(tmp_path, "con\ntract\x1b.yaml")
     spec = str(_rules(tmp_path)) if ruleset == "file" else ruleset
-    result = run_cli("check", str(contract), "--ruleset", spec, cwd=tmp_path)
+    result = run_main("check", str(contract), "--ruleset", spec, cwd=tmp_path)
     assert result.code == 1, result.err
     _no_forged_lines(result.out, allowed_commands=False)
     assert "\\n::error file=x.yaml" in result.out       # shown, escaped, on the heading's line
@@ -57,7 +57,7 @@ def test_the_text_report_escapes_controls_from_every_input(tmp_path: Path, rules
 
 def test_github_annotations_carry_no_control_character(tmp_path: Path) -> None:
     contract = _contract(tmp_path, "con\ntract\x1b.yaml")
-    result = run_cli("check", str(contract), "--ruleset", str(_rules(tmp_path)), "--format", "github",
+    result = run_main("check", str(contract), "--ruleset", str(_rules(tmp_path)), "--format", "github",
                      cwd=tmp_path)
     assert result.code == 1, result.err
     lines = result.out.rstrip("\n").split("\n")
@@ -95,6 +95,6 @@ def test_rules_commands_escape_controls_of_the_ruleset(tmp_path: Path, command: 
     rules = _rules(tmp_path)
     args = ["rules", *command, "--ruleset", str(rules)] if command[0] != "test" else \
         ["rules", "test", str(rules)]
-    result = run_cli(*args, cwd=tmp_path)
+    result = run_main(*args, cwd=tmp_path)
     assert result.code in (0, 1), result.err
     assert "\x1b" not in result.out and "\r" not in result.out

@@ -40,7 +40,9 @@ BOMBS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(BOMBS))
+# Through the command line in a child process (the in-process test below covers every bomb).
+@pytest.mark.parametrize("name", ["string-repeat", "huge-power", "nested-loops", "macro-fan-out",
+                                  "output-size", "format-width"])
 def test_a_template_bomb_is_an_exit_2_error_at_its_line(tmp_path: Path, name: str) -> None:
     contract = copy_contract(tmp_path, source=BROKEN)
     template = tmp_path / "bomb.j2"

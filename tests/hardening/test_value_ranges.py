@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tree_support import CONTRACT, copy_contract, picture, run_cli
+from tree_support import CONTRACT, copy_contract, picture, run_main
 
 from compliance.documents.snapshot import MAX_AMOUNT, MAX_COUNT
 from compliance.dsl.units import MAX_DECIMAL_EXPONENT
@@ -33,7 +33,7 @@ def _contract_with(tmp_path: Path, old: str, new: str) -> tuple[Path, int, int]:
 def test_a_bare_yaml_number_out_of_range_is_an_error_at_its_key(tmp_path: Path, written: str) -> None:
     path, line, column = _contract_with(tmp_path, "  fx_major: 30:1", f"  fx_major: {written}")
     before = picture(tmp_path)
-    result = run_cli("check", str(path), "--ruleset", "esma_like", cwd=tmp_path)
+    result = run_main("check", str(path), "--ruleset", "esma_like", cwd=tmp_path)
     assert result.code == 2, result.err
     assert re.search(rf"^{re.escape(str(path))}:{line}:{column}: error: leverage\.fx_major: ",
                      result.err, re.MULTILINE), result.err
@@ -42,7 +42,7 @@ def test_a_bare_yaml_number_out_of_range_is_an_error_at_its_key(tmp_path: Path, 
 
 def test_a_bare_number_inside_the_range_is_still_read(tmp_path: Path) -> None:
     path, _, _ = _contract_with(tmp_path, "  fx_major: 30:1", f"  fx_major: 1e{MAX_DECIMAL_EXPONENT}")
-    result = run_cli("check", str(path), "--ruleset", "esma_like", cwd=tmp_path)
+    result = run_main("check", str(path), "--ruleset", "esma_like", cwd=tmp_path)
     assert result.code == 1, result.err   # far above the cap: a finding, not an input error
 
 
@@ -57,7 +57,7 @@ def test_a_snapshot_cell_out_of_range_is_an_error_at_the_cell(tmp_path: Path, ce
     path = tmp_path / "accounts.csv"
     path.write_text(HEADER + ",".join(fields) + "\n", encoding="utf-8")
     before = picture(tmp_path)
-    result = run_cli("audit", str(path), "--ruleset", "esma_like", "--stress=-10%", cwd=tmp_path)
+    result = run_main("audit", str(path), "--ruleset", "esma_like", "--stress=-10%", cwd=tmp_path)
     assert result.code == 2, result.err
     start = len(",".join(fields[:column - 1])) + (2 if column > 1 else 1)
     assert re.search(rf"^{re.escape(str(path))}:2:{start}: error: .*out of range", result.err,
@@ -87,7 +87,7 @@ def test_dsl_arithmetic_beyond_its_domain_is_an_error_at_the_expression(
     contract = copy_contract(tmp_path)
     rules, line, column = _ruleset(tmp_path, requirement)
     before = picture(tmp_path)
-    result = run_cli("check", str(contract), "--ruleset", str(rules), "--as-of", as_of, cwd=tmp_path)
+    result = run_main("check", str(contract), "--ruleset", str(rules), "--as-of", as_of, cwd=tmp_path)
     assert result.code == 2, result.err
     assert re.search(rf"^{re.escape(rules.name)}:{line}:{column}: error: cannot evaluate: ", result.err,
                      re.MULTILINE), result.err
@@ -98,7 +98,7 @@ def test_dsl_arithmetic_beyond_its_domain_is_an_error_at_the_expression(
 def test_arithmetic_inside_the_calendar_is_evaluated(tmp_path: Path) -> None:
     contract = copy_contract(tmp_path)
     rules, _, _ = _ruleset(tmp_path, "as_of + 999999 days > as_of and as_of - 1 day < as_of")
-    result = run_cli("check", str(contract), "--ruleset", str(rules), "--as-of", "2026-01-31",
+    result = run_main("check", str(contract), "--ruleset", str(rules), "--as-of", "2026-01-31",
                      cwd=tmp_path)
     assert result.code == 0, result.err
 
@@ -106,7 +106,7 @@ def test_arithmetic_inside_the_calendar_is_evaluated(tmp_path: Path) -> None:
 @pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
 def test_the_ends_of_the_calendar_are_accepted_as_as_of(tmp_path: Path, as_of: str) -> None:
     contract = copy_contract(tmp_path)
-    result = run_cli("check", str(contract), "--ruleset", "esma_like", "--as-of", as_of, cwd=tmp_path)
+    result = run_main("check", str(contract), "--ruleset", "esma_like", "--as-of", as_of, cwd=tmp_path)
     assert result.code in (0, 1), result.err
 
 
@@ -114,5 +114,5 @@ def test_the_ends_of_the_calendar_are_accepted_as_as_of(tmp_path: Path, as_of: s
                                          ("--as-of", "2026-02-30")])
 def test_a_flag_out_of_range_is_exit_2(tmp_path: Path, flag: str, value: str) -> None:
     contract = copy_contract(tmp_path)
-    result = run_cli("check", str(contract), "--ruleset", "esma_like", flag, value, cwd=tmp_path)
+    result = run_main("check", str(contract), "--ruleset", "esma_like", flag, value, cwd=tmp_path)
     assert result.code == 2 and result.err.startswith(f"{flag}: error: ")
