@@ -51,9 +51,11 @@ COMMANDS = {
     "check": ("check", "review contract files against rulesets"),
     "audit": ("audit", "audit an account snapshot against the account rules of a ruleset"),
     "disclose": ("disclose", "write the risk-disclosure statement computed from a contract"),
-    "rules": ("rules", "list, show, test and format rulesets"),
+    "rules": ("rules", "list, show, test, format and analyse rulesets"),
+    "impact": ("impact", "which contracts and accounts change verdict when the rules change"),
     "schema": ("schema", "print the JSON Schema of contracts, snapshots or findings"),
     "risk": ("risk", "liquidation, return and Monte Carlo figures for a contract or given terms"),
+    "lsp": ("lsp", "the language server for .rules files, on standard input and output"),
 }
 
 
@@ -111,6 +113,20 @@ def _join_negative_values(argv: list[str]) -> list[str]:
     return joined
 
 
+def _report_failed_run(args: argparse.Namespace, error: InputError) -> None:
+    """A run that cannot be done still writes the SARIF it was asked for, marked unsuccessful with
+    the input errors as notifications, so a CI upload step shows why instead of failing itself."""
+    if getattr(args, "format", None) != "sarif" or getattr(args, "template", None):
+        return
+    from compliance.report.output import emit
+    from compliance.report.sarif import render_failed_run
+
+    try:
+        emit(render_failed_run(error.diagnostics, __version__), getattr(args, "output", None))
+    except InputError:
+        pass  # the output itself cannot be written: its error is already among those printed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser(_chosen_command(argv))
@@ -130,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as error:
         for diagnostic in error.diagnostics:
             sys.stderr.write(diagnostic.render() + "\n")
+        _report_failed_run(args, error)
         return EXIT_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("compliance: interrupted\n")

@@ -9,16 +9,19 @@ Which keys the statement needs depends on how the product closes positions out:
 
 * every product: ``id``, ``product.type``, ``provider.name`` (or ``provider.legal_name``),
   ``product.base_currency`` (or ``financing.currency``), ``leverage`` (or ``initial_margin``; for a
-  margin loan also ``margin.financing_margin_ratio``), ``negative_balance_protection``,
-  ``financing.day_count`` and a rate, ``disclosures.risk_warning.loss_percentage`` (or
-  ``provider.new_provider: true``, which brings the standard 74-89% range), and ``fees``
-  (``fees: []`` states that there are none);
-* CFDs, spread bets, rolling spot FX and restricted options: ``margin.close_out_level`` (equity /
+  margin loan also ``margin.financing_margin_ratio``), ``financing.day_count`` and a rate, and
+  ``fees`` (``fees: []`` states that there are none);
+* CFDs, spread bets, rolling spot FX and restricted options, whose regime requires them:
+  ``negative_balance_protection``, ``disclosures.risk_warning.loss_percentage`` (or
+  ``provider.new_provider: true``, which brings the standard 74-89% range), and
+  ``margin.close_out_level`` (equity /
   initial margin, ESMA's 50%), or ``margin.maintenance`` (equity / position value); financing is
   charged on the whole position, so the rate is ``financing.annual_rate``, or for a floating rate
   ``financing.spread`` over a named ``financing.reference_rate``;
 * margin loans and margin accounts: ``margin.close_out_collateral_ratio`` (维持担保比例, assets /
-  liabilities) or ``margin.maintenance``; financing is charged on the borrowed amount.
+  liabilities) or ``margin.maintenance``; financing is charged on the borrowed amount. Without
+  ``negative_balance_protection`` the statement says losses can exceed the collateral; the loss
+  percentage is shown when the contract states one.
 
 The warning line (``margin.warning_level``, or ``margin.warning_collateral_ratio`` beside a
 维持担保比例 close-out line) is optional: a contract without one is told, in plain words, that the
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
+from compliance import vocabulary
 from compliance.documents.model import Document, FieldPath, render_path
 from compliance.dsl.units import Duration, Money
 from compliance.errors import Diagnostic, InputError
@@ -42,14 +46,12 @@ from compliance.errors import Diagnostic, InputError
 if TYPE_CHECKING:
     import jinja2
 
-CFD_PRODUCTS = ("cfd", "spread_bet", "rolling_spot_fx", "restricted_option")
-LOAN_PRODUCTS = ("margin_loan", "margin_account")
-# Canonical order of underlying classes (the contract models' order).
-CLASS_ORDER = ("fx_major", "fx_minor", "gold", "index_major", "index_minor", "commodity", "equity",
-               "crypto", "bond", "other")
+CFD_PRODUCTS = vocabulary.CFD_LIKE_PRODUCTS
+LOAN_PRODUCTS = vocabulary.LOAN_PRODUCTS
+CLASS_ORDER = vocabulary.UNDERLYING_CLASSES
 EXAMPLE_DEPOSIT = Decimal(10_000)
 EXAMPLE_MOVES = (Decimal("0.05"), Decimal("0.10"))
-# ESMA's standard warning for a provider without 12 months of history (domain.md §1.8).
+# ESMA's standard warning for a provider without 12 months of history (docs/sources.md, EU).
 NEW_PROVIDER_RANGE = (Decimal("0.74"), Decimal("0.89"))
 LANGUAGES = ("en", "zh")
 FORMATS = ("text", "markdown", "html")
@@ -268,7 +270,7 @@ def build_disclosure(document: Document) -> Disclosure:
                     why=" for the worked example")
 
     # Leverage per class: as stated, or from the initial margin, or (margin loans) from the
-    # 融资保证金比例 f, which allows at most L = 1 + 1/f (domain.md §4.1).
+    # 融资保证金比例 f, which allows at most L = 1 + 1/f (docs/sources.md, CN).
     leverage = {name: value.times for name, value in (data.get("leverage") or {}).items()}
     stated_margin = {name: value.fraction for name, value in (data.get("initial_margin") or {}).items()}
     for name, fraction in stated_margin.items():
@@ -286,11 +288,15 @@ def build_disclosure(document: Document) -> Disclosure:
 
     basis, line, warning_line = _close_out_rule(family, margin, missing)
     nbp = data.get("negative_balance_protection")
+    if nbp is None and family == "loan":
+        # Negative balance protection is a CFD measure; a margin loan that does not offer it
+        # leaves the client liable for a shortfall, and the statement says so.
+        nbp = False
     if nbp is None:
         missing.key(("negative_balance_protection",),
                     why=" (true or false: whether losses can exceed the account)")
     rate_terms = _rate_terms(financing, missing)
-    risk_warning = _risk_warning(provider, warning, missing)
+    risk_warning = _risk_warning(provider, warning, missing, required=family == "cfd")
     if data.get("fees") is None:
         missing.key(("fees",), why=" (write 'fees: []' if there are none)")
 
@@ -387,15 +393,31 @@ def _rate_terms(financing: dict[str, Any], missing: _Missing) -> dict[str, Any] 
     return dict(financing) if ok else None
 
 
-def _risk_warning(provider: dict[str, Any], warning: dict[str, Any], missing: _Missing
-                  ) -> RiskWarning | None:
-    text = warning.get("text")
+# A folded YAML scalar (">") joins its lines with a space, which Chinese text never has between
+# two characters: it is taken out where a line break fell between two CJK characters.
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])[ \t]+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
+
+
+def quoted_text(text: str | None) -> str | None:
+    """Contract text as it is quoted in a statement: the spaces a line fold put between Chinese
+    characters taken out, nothing else changed."""
+    return None if text is None else _CJK_GAP.sub("", text)
+
+
+def _risk_warning(provider: dict[str, Any], warning: dict[str, Any], missing: _Missing,
+                  required: bool) -> RiskWarning | None:
+    """The warning's figure: the provider's own loss percentage, or the standard range of a new
+    provider. Only the CFD measures require the percentage; a margin loan's statement shows it
+    when the contract states it and otherwise leaves the sentence out."""
+    text = quoted_text(warning.get("text"))
     date = _date_text(warning.get("calculation_date"))
     new_provider = provider.get("new_provider") is True or (
         warning.get("loss_percentage") is None and warning.get("new_provider_range") is not None)
     if new_provider:
         low, high = NEW_PROVIDER_RANGE
         return RiskWarning(True, None, low, high, None, text)
+    if warning.get("loss_percentage") is None and not required:
+        return RiskWarning(False, None, None, None, date, text)
     if warning.get("loss_percentage") is None:
         missing.need(("disclosures", "risk_warning", "loss_percentage"),
                      "the disclosure needs disclosures.risk_warning.loss_percentage, the share of "

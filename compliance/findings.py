@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
-Outcome = Literal["passed", "failed", "not_applicable"]
+Outcome = Literal["passed", "failed", "not_stated", "not_applicable"]
+FindingOutcome = Literal["failed", "not_stated"]
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 FAIL_ON_LEVELS = ("error", "warning", "info", "never")
@@ -33,6 +34,8 @@ class Finding:
     waiver_reason: str = ""    # why it was waived, and by whom, when it was
     document_id: str = ""      # the contract id (or snapshot name)
     explanation: str = ""      # the decisive values, as the evaluator found them
+    # "failed": the document breaks the rule; "not_stated": it is silent on what the rule needs
+    outcome: FindingOutcome = "failed"
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.path, self.line or 0, self.rule_id, self.column or 0, self.subject, self.message)
@@ -42,6 +45,7 @@ class Finding:
             "rule_id": self.rule_id, "topic": self.topic, "severity": self.severity,
             "path": self.path, "line": self.line, "column": self.column, "subject": self.subject,
             "message": self.message, "citation": self.citation, "fix": self.fix, "waived": self.waived,
+            "outcome": self.outcome,
         }
 
 
@@ -67,9 +71,15 @@ class RuleInfo:
     title: str
     topic: str
     severity: Severity
-    citation: str
+    citation: str           # the provision in force on the run's date
     fix: str = ""           # the fix hint as written (may contain {placeholders})
     description: str = ""   # the requirement in words, or the rule's source text
+    condition: str = ""     # when the rule applies (its `when`, as written), "" for always
+    requirement: str = ""   # what it requires (its `require`, as written)
+    scope: str = ""         # what it is evaluated on: "each class, offered in leverage", ""
+    silence: str = "warning"  # the severity of a not_stated finding, or "breach"
+    sources: tuple[str, ...] = ()
+    confidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,10 +107,12 @@ class Summary:
     passed: int
     waived: int = 0
     not_applicable: int = 0
+    not_stated: int = 0        # findings (of any severity) where the document is silent
 
     def to_json(self) -> dict[str, int]:
         return {"errors": self.errors, "warnings": self.warnings, "info": self.info,
-                "rules_evaluated": self.rules_evaluated, "passed": self.passed}
+                "rules_evaluated": self.rules_evaluated, "passed": self.passed,
+                "not_stated": self.not_stated}
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,7 @@ class Report:
             passed=sum(r.outcome == "passed" for r in self.runs),
             waived=sum(f.waived for f in self.findings),
             not_applicable=sum(r.outcome == "not_applicable" for r in self.runs),
+            not_stated=sum(f.outcome == "not_stated" for f in counted),
         )
 
     def exit_code(self, fail_on: str) -> int:

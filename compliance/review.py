@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from compliance import __version__
 from compliance.documents.model import Document
-from compliance.dsl.checker import CheckedRule, Ruleset
+from compliance.dsl.checker import CheckedAssumption, CheckedRule, Ruleset
 from compliance.errors import Diagnostic, InputError
 from compliance.evaluate.scalar import Result, evaluate_document, overall
 from compliance.findings import (Finding, InputInfo, Report, RuleInfo, RuleRun, RulesetInfo,
@@ -73,23 +73,54 @@ def finding_of(result: Result, document: Document) -> Finding:
     rule = result.rule
     position = result.position
     return Finding(
-        rule_id=rule.rule_id, topic=rule.topic, severity=rule.severity,  # type: ignore[arg-type]
+        rule_id=rule.rule_id, topic=rule.topic,
+        severity=(result.severity or rule.severity),  # type: ignore[arg-type]
         path=document.path, line=position.line if position else None,
         column=position.column if position else None, subject=result.subject,
-        message=result.message or rule.title, citation=rule.citation, fix=result.fix,
-        ruleset=rule.ruleset, title=rule.title, document_id=str(document.data.get("id", "")),
-        explanation=result.explanation)
+        message=result.message or rule.title, citation=result.citation or rule.citation,
+        fix=result.fix, ruleset=rule.ruleset, title=rule.title,
+        document_id=str(document.data.get("id", "")), explanation=result.explanation,
+        outcome="not_stated" if result.outcome == "not_stated" else "failed")
 
 
-def rule_info(rule: CheckedRule, ruleset: Ruleset) -> RuleInfo:
+def rule_info(rule: CheckedRule, ruleset: Ruleset, as_of: _dt.date | None = None) -> RuleInfo:
     description = rule.title
     source = ruleset.sources.get(rule.span.path)
     if source is not None:
         lines = source.split("\n")[rule.span.line - 1:rule.span.end_line or rule.span.line]
         description = "\n".join(lines).strip()
+    from compliance.dsl.formatter import format_expression
+
+    loop = rule.for_each
+    scope = ""
+    if loop is not None:
+        names = loop.key_var if loop.value_var is None else f"{loop.key_var}, {loop.value_var}"
+        scope = f"each {names} in {format_expression(loop.collection)}"
+    conditions = [format_expression(c) for c in (*rule.scope, *((rule.when,) if rule.when else ()))]
     return RuleInfo(rule_id=rule.rule_id, ruleset=ruleset.name, title=rule.title, topic=rule.topic,
-                    severity=rule.severity, citation=rule.citation,  # type: ignore[arg-type]
-                    fix=rule.fix.text if rule.fix else "", description=description)
+                    severity=rule.severity,  # type: ignore[arg-type]
+                    citation=rule.citation_on(as_of) if as_of is not None else rule.citation,
+                    fix=rule.fix.text if rule.fix else "", description=description,
+                    condition=" and ".join(f"({c})" if " or " in c and len(conditions) > 1 else c
+                                           for c in conditions),
+                    requirement=format_expression(rule.require), scope=scope,
+                    silence=rule.silence, sources=rule.sources, confidence=rule.confidence)
+
+
+def assumption_info(assumption: "CheckedAssumption", ruleset: Ruleset, as_of: _dt.date) -> RuleInfo:
+    """An assumption listed like a rule (SARIF descriptors, reports): what a silent document is
+    read as."""
+    from compliance.dsl.formatter import format_expression
+    from compliance.documents.model import render_path
+
+    field = render_path(assumption.path)
+    return RuleInfo(rule_id=assumption.rule_id, ruleset=ruleset.name, title=assumption.title,
+                    topic=assumption.topic, severity=assumption.severity,  # type: ignore[arg-type]
+                    citation=assumption.citation_on(as_of), fix=f"state {field}",
+                    description=f"When {field} is not stated, the document is read with {field} = "
+                                f"{format_expression(assumption.value)}, and that is reported.",
+                    requirement=f"exists {field}", silence=assumption.severity,
+                    sources=assumption.sources, confidence=assumption.confidence)
 
 
 def ruleset_info(ruleset: Ruleset) -> RulesetInfo:
@@ -107,7 +138,7 @@ def findings_and_runs(reviewed: Sequence[Reviewed]) -> tuple[list[Finding], list
         by_rule: dict[str, list[Result]] = {}
         for result in item.results:
             by_rule.setdefault(result.rule.rule_id, []).append(result)
-            if result.outcome == "failed":
+            if result.outcome in ("failed", "not_stated"):
                 findings.append(finding_of(result, item.document))
         for rule_id, results in by_rule.items():
             outcome = overall(results)
@@ -235,8 +266,10 @@ def check_contracts(paths: Sequence[str], ruleset_specs: Sequence[str] | None, a
         findings=sort_findings(f for review in reviews for f in review.findings),
         runs=tuple(sorted((run for review in reviews for run in review.runs),
                           key=lambda r: (r.path, r.ruleset, r.rule_id))),
-        rules=tuple(rule_info(rule, r) for r in rulesets.values() for rule in r.rules
-                    if rule.target == "contract"),
+        rules=tuple([*(rule_info(rule, r, as_of) for r in rulesets.values() for rule in r.rules
+                       if rule.target == "contract"),
+                     *(assumption_info(a, r, as_of) for r in rulesets.values() for a in r.assumptions
+                       if a.target == "contract")]),
         as_of=as_of.isoformat(), kind="check")
     if waivers is not None:
         from compliance.waivers import apply_waivers

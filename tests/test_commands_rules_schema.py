@@ -155,11 +155,11 @@ def test_show_prints_citation_source_exceptions_and_parameters(capsys: pytest.Ca
     body = out.split("\nSource:\n")[1].split("\n\nExceptions:\n")[0].split("\n")
     assert body[0] == "  " + source[start]
     assert body[-1].strip().startswith("fix ") and body[-1] == "  " + source[start + len(body) - 1]
-    assert "  require offered <= retail_cap[class]" in body[6]
-    # the professional-client exemption, with where it is written
+    assert any("  require offered <= retail_cap[class]" in line for line in body)
+    # the professional-client exemption of its section, with where it is written
     exceptions = out.split("\nExceptions:\n")[1]
-    pro_line = source.index('exception ESMA-LEV-1-PRO to ESMA-LEV-1 "Professional clients and eligible counterparties"')
-    assert exceptions.startswith("  ESMA-LEV-1-PRO: Professional clients and eligible counterparties "
+    pro_line = next(n for n, line in enumerate(source) if line.startswith("exception ESMA-CFD-PRO to section cfd_contracts"))
+    assert exceptions.startswith("  ESMA-CFD-PRO: Professional clients and eligible counterparties are outside the measures "
                                  f"(rulesets/esma_like.rules:{pro_line + 1})")
     assert "when client.category in exempt_categories" in exceptions
     # the parameters it reads, with their dated values
@@ -343,8 +343,13 @@ def test_findings_schema_validates_check_output(tmp_path: Path, capsys: pytest.C
                           "--format", "json", "--as-of", "2026-01-01")
     assert code == 1
     report = json.loads(out)
-    assert [f["rule_id"] for f in report["findings"]] == ["ESMA-LEV-1"]
+    # the breach, and the fixture's unstated calculation date of its loss percentage
+    assert [(f["rule_id"], f["outcome"]) for f in report["findings"]] == [
+        ("ESMA-LEV-1", "failed"), ("ESMA-RW-6", "not_stated")]
     assert [error.message for error in validator.iter_errors(report)] == []
+    report["findings"][1]["outcome"] = "unknown"          # not an outcome a finding can have
+    assert not validator.is_valid(report)
+    report["findings"][1]["outcome"] = "not_stated"
     report["findings"][0]["topic"] = "leverage"           # not in the controlled vocabulary
     assert not validator.is_valid(report)
 

@@ -236,7 +236,7 @@ def test_cli_several_rulesets_findings_carry_their_ruleset_and_the_binding_table
     report = check_json(path, "esma_like,fca_like,platform_default", "2026-03-01")
     lev = {f["ruleset"] for f in report["findings"] if f["rule_id"] == "ESMA-LEV-1"}
     assert lev == {"esma_like", "fca_like"}
-    assert "FCA-MCO-3" in {f["rule_id"] for f in report["findings"] if f["ruleset"] == "fca_like"}
+    assert "FCA-RW-6" in {f["rule_id"] for f in report["findings"] if f["ruleset"] == "fca_like"}
     assert {f["ruleset"] for f in report["findings"]} == {"esma_like", "fca_like", "platform_default"}
 
     text = cli("check", str(path), "--ruleset", "esma_like,fca_like,platform_default", "--as-of", "2026-03-01")
@@ -263,16 +263,21 @@ def test_one_ruleset_shows_no_binding_table(tmp_path: Path) -> None:
 
 # ---- templates ------------------------------------------------------------------------------------
 
+# The templates are correct on the day they were last reviewed (terms such as the quarterly loss
+# percentage age): contract_templates/REVIEW_DATE.
+TEMPLATES_REVIEWED = (ROOT / "contract_templates" / "REVIEW_DATE").read_text(encoding="utf-8").strip()
+
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_template_complies_with_the_rulesets_it_declares(name: str) -> None:
     path = ROOT / "contract_templates" / name
     assert load_contract(str(path)).data["rulesets"] == TEMPLATES[name]
-    done = cli("check", str(path), "--as-of", "2026-03-01", "--format", "json", "--fail-on", "warning")
+    done = cli("check", str(path), "--as-of", TEMPLATES_REVIEWED, "--format", "json", "--fail-on", "info")
     assert done.returncode == 0, done.stdout
     report = json.loads(done.stdout)
-    assert report["summary"]["errors"] == 0 and report["summary"]["warnings"] == 0
+    assert report["findings"] == []
+    assert report["summary"]["not_stated"] == 0
 
 
 def test_no_template_breaks() -> None:
-    done = cli("check", "contract_templates", "--as-of", "2026-03-01", "--fail-on", "warning")
+    done = cli("check", "contract_templates", "--as-of", TEMPLATES_REVIEWED, "--fail-on", "info")
     assert done.returncode == 0, done.stdout

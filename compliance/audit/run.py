@@ -24,7 +24,9 @@ from compliance.audit.metrics import snapshot_currencies, totals_currency
 from compliance.documents.snapshot import NO_CURRENCY
 from compliance.dsl.checker import CheckedRule, Ruleset
 from compliance.dsl.units import Percent
-from compliance.evaluate.vector import FAILED, NOT_APPLICABLE, PASSED, RuleOutcomes, evaluate_snapshot
+from compliance.evaluate.vector import (
+    FAILED, NOT_APPLICABLE, NOT_STATED, PASSED, RuleOutcomes, apply_column_assumptions, evaluate_snapshot,
+)
 from compliance.findings import Finding, InputInfo, Report, RuleRun, Summary, sort_findings
 
 DEFAULT_MAX_FINDINGS = 100
@@ -59,6 +61,22 @@ def levels_for(ruleset: Ruleset, params: dict[str, Any], contract: Any | None) -
         at_or_below = params.get("close_out_comparison") == "at_or_below" \
             or params.get("close_out_at_or_below") is True
     return Levels(close_out if close_out is not None else DEFAULT_CLOSE_OUT_LEVEL, at_or_below, warning)
+
+
+def contract_params(params: dict[str, Any], contract: Any) -> dict[str, Any]:
+    """The parameters the account rules read, tightened by the contract the accounts trade
+    under: its close-out and warning levels where they are stricter than the ruleset's (the
+    platform has promised them to its clients), and closing out at the line if it says so. A
+    contract looser than the ruleset changes nothing: the law's level still binds."""
+    margin = contract.data.get("margin", {})
+    tightened = dict(params)
+    for name in ("close_out_level", "warning_level"):
+        stated, current = margin.get(name), params.get(name)
+        if isinstance(stated, Percent) and isinstance(current, Percent) and stated.fraction > current.fraction:
+            tightened[name] = stated
+    if margin.get("close_out_comparison") == "at_or_below" and params.get("close_out_comparison") == "below":
+        tightened["close_out_comparison"] = "at_or_below"
+    return tightened
 
 
 def _cents(values: np.ndarray) -> int:
@@ -106,54 +124,93 @@ def _money_involved(snapshot: Any, magnitudes: np.ndarray, codes: np.ndarray | N
 def rule_findings(outcome: RuleOutcomes, snapshot: Any, ruleset: Ruleset, params: dict[str, Any],
                   as_of: _dt.date, max_findings: int, fx: FxRates | None = None
                   ) -> tuple[list[Finding], dict[str, Any]]:
-    from compliance.evaluate.scalar import Evaluator, evaluate_rule
-
+    """The findings of one account rule (breaches, then accounts silent on what it reads, each
+    largest first up to ``max_findings``) and its counts."""
     rule = outcome.rule
     failed = np.flatnonzero(outcome.outcomes == FAILED)
+    silent = np.flatnonzero(outcome.outcomes == NOT_STATED)
     column = _amount_column(rule, snapshot)
-    amounts = snapshot.numeric[column]
     # Only the breaching rows are touched: this runs once per rule over snapshots of millions.
-    magnitudes = np.abs(amounts[failed])
+    magnitudes = np.abs(snapshot.numeric[column][failed])
     codes = snapshot.categories["currency"][0][failed] if "currency" in snapshot.categories else None
     involved = _money_involved(snapshot, magnitudes, codes, fx)
-    # Largest first, compared in the base currency when there are rates (face value otherwise).
+    findings, offenders = _listed(rule, failed, "failed", snapshot, ruleset, params, as_of,
+                                  max_findings, fx, column)
+    stated, _ = _listed(rule, silent, "not_stated", snapshot, ruleset, params, as_of, max_findings,
+                        fx, column)
+    n = snapshot.n_rows
+    counts = {
+        "rule_id": rule.rule_id, "title": rule.title, "topic": rule.topic, "severity": rule.severity,
+        "ruleset": rule.ruleset, "breaches": int(failed.size),
+        "not_stated": int(silent.size), "silence": rule.silence,
+        "passed": int((outcome.outcomes == PASSED).sum()),
+        "not_applicable": int((outcome.outcomes == NOT_APPLICABLE).sum()),
+        "share": f"{failed.size / n:.4f}" if n else "0.0000",
+        "money_column": column, **involved,
+        "listed": len(findings) + len(stated), "settled_exactly": outcome.fallback_rows,
+        "top_offenders": offenders,
+    }
+    return findings + stated, counts
+
+
+def _listed(rule: CheckedRule, rows: np.ndarray, wanted: str, snapshot: Any, ruleset: Ruleset,
+            params: dict[str, Any], as_of: _dt.date, max_findings: int, fx: FxRates | None,
+            column: str) -> tuple[list[Finding], list[dict[str, Any]]]:
+    """Findings for the largest ``rows`` (whose outcome is ``wanted``), worded by the exact
+    scalar evaluator, and the top offenders among them."""
+    from compliance.evaluate.scalar import Evaluator, evaluate_rule
+
+    amounts = snapshot.numeric[column]
+    magnitudes = np.abs(amounts[rows])
     compared = magnitudes
-    if fx is not None and codes is not None:
+    if fx is not None and "currency" in snapshot.categories:
+        codes = snapshot.categories["currency"][0][rows]
         compared = magnitudes * row_rates(fx, codes, list(snapshot.categories["currency"][1]))
-    order = failed[np.argsort(-compared, kind="stable")]
+    order = rows[np.argsort(-compared, kind="stable")]
     listed = order[:max(max_findings, TOP_OFFENDERS)]
     findings: list[Finding] = []
     offenders: list[dict[str, Any]] = []
     ids = snapshot.account_ids(listed) if listed.size else []
+    citation = rule.citation_on(as_of)
     for rank, (row, account_id) in enumerate(zip(listed, ids)):
         evaluator = Evaluator(snapshot.row_document(int(row)), params, as_of, ruleset.sources)
-        result = next((r for r in evaluate_rule(rule, evaluator) if r.outcome == "failed"), None)
+        result = next((r for r in evaluate_rule(rule, evaluator) if r.outcome == wanted), None)
         if result is None:  # pragma: no cover - the vector and scalar backends agree by construction
             continue
         position = snapshot.position(int(row), column)
-        if rank < TOP_OFFENDERS:
+        if rank < TOP_OFFENDERS and wanted == "failed":
             offenders.append({"account_id": account_id, "line": position.line,
                               "value": _money_text(int(np.rint(amounts[row] * 100))),
                               "message": result.message})
         if rank < max_findings:
             findings.append(Finding(
-                rule_id=rule.rule_id, topic=rule.topic, severity=rule.severity,  # type: ignore[arg-type]
+                rule_id=rule.rule_id, topic=rule.topic,
+                severity=(result.severity or rule.severity),  # type: ignore[arg-type]
                 path=snapshot.path, line=position.line, column=position.column, subject=account_id,
-                message=result.message, citation=rule.citation, fix=result.fix,
+                message=result.message, citation=citation, fix=result.fix,
                 ruleset=rule.ruleset, title=rule.title, document_id=account_id,
-                explanation=result.explanation))
-    n = snapshot.n_rows
-    counts = {
-        "rule_id": rule.rule_id, "title": rule.title, "topic": rule.topic, "severity": rule.severity,
-        "ruleset": rule.ruleset, "breaches": int(failed.size),
-        "passed": int((outcome.outcomes == PASSED).sum()),
-        "not_applicable": int((outcome.outcomes == NOT_APPLICABLE).sum()),
-        "share": f"{failed.size / n:.4f}" if n else "0.0000",
-        "money_column": column, **involved,
-        "listed": len(findings), "settled_exactly": outcome.fallback_rows,
-        "top_offenders": offenders,
-    }
-    return findings, counts
+                explanation=result.explanation,
+                outcome="not_stated" if wanted == "not_stated" else "failed"))
+    return findings, offenders
+
+
+def _assumption_findings(assumed: Sequence[Any], snapshot: Any, as_of: _dt.date) -> list[Finding]:
+    """One not_stated finding per assumption a snapshot needed (not one per account)."""
+    found = []
+    for item in assumed:
+        assumption = item.assumption
+        whole = item.rows == snapshot.n_rows
+        where = "the snapshot has no column" if whole else f"{item.rows} of {snapshot.n_rows} accounts leave empty the column"
+        found.append(Finding(
+            rule_id=assumption.rule_id, topic=assumption.topic, severity=assumption.severity,
+            path=snapshot.path, line=1, column=1, subject=item.column,
+            message=f"{item.column} is not stated ({where} {item.column}): {assumption.title}; "
+                    f"those accounts are read as {item.value}",
+            citation=assumption.citation_on(as_of), fix=f"add the column {item.column} to the snapshot",
+            ruleset=assumption.ruleset, title=assumption.title, document_id=snapshot.path,
+            explanation=f"{item.column} read as {item.value} for {item.rows} accounts",
+            outcome="not_stated"))
+    return found
 
 
 def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
@@ -166,7 +223,7 @@ def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
     from compliance.documents.snapshot import load_snapshot
     from compliance.dsl.loader import load_ruleset
     from compliance.evaluate.scalar import params_as_of
-    from compliance.review import rule_info, ruleset_info
+    from compliance.review import assumption_info, rule_info, ruleset_info
 
     ruleset = load_ruleset(ruleset_spec)
     contract = None
@@ -178,15 +235,19 @@ def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
     if fx is not None:
         require_rates(fx, snapshot_currencies(snapshot), snapshot.path)
     params = params_as_of(ruleset, as_of)
+    if contract is not None:
+        params = contract_params(params, contract)
+    snapshot, assumed = apply_column_assumptions(ruleset, snapshot, params, as_of)
     outcomes = evaluate_snapshot(ruleset, snapshot, as_of, params)
-    findings: list[Finding] = []
+    findings: list[Finding] = _assumption_findings(assumed, snapshot, as_of)
     rule_counts = []
     runs = []
     for outcome in outcomes:
         listed, counts = rule_findings(outcome, snapshot, ruleset, params, as_of, max_findings, fx)
         findings.extend(listed)
         rule_counts.append(counts)
-        overall = "failed" if counts["breaches"] else "passed" if counts["passed"] else "not_applicable"
+        overall = ("failed" if counts["breaches"] else "not_stated" if counts["not_stated"]
+                   else "passed" if counts["passed"] else "not_applicable")
         runs.append(RuleRun(rule_id=outcome.rule.rule_id, ruleset=ruleset.name, path=snapshot.path,
                             document_id=snapshot.path, outcome=overall,  # type: ignore[arg-type]
                             explanation=f"{counts['breaches']} of {snapshot.n_rows} accounts breach"))
@@ -199,10 +260,16 @@ def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
     severity_totals = {"error": 0, "warning": 0, "info": 0}
     for counts in rule_counts:
         severity_totals[counts["severity"]] += counts["breaches"]
+        if counts["not_stated"]:
+            severity_totals[counts["silence"]] += counts["not_stated"]
+    not_stated = sum(counts["not_stated"] for counts in rule_counts) + len(assumed)
+    for item in assumed:
+        severity_totals[item.assumption.severity] += 1
     totals = Summary(errors=severity_totals["error"], warnings=severity_totals["warning"],
                      info=severity_totals["info"], rules_evaluated=len(runs),
                      passed=sum(run.outcome == "passed" for run in runs),
-                     not_applicable=sum(run.outcome == "not_applicable" for run in runs))
+                     not_applicable=sum(run.outcome == "not_applicable" for run in runs),
+                     not_stated=not_stated)
     inputs = [InputInfo(snapshot.path, snapshot.sha256)]
     if contract is not None:
         inputs.append(InputInfo(contract.path, contract.sha256))
@@ -223,5 +290,7 @@ def audit_snapshot(snapshot_path: str, ruleset_spec: str, *, as_of: _dt.date,
     return Report(
         tool_version=__version__, rulesets=(ruleset_info(ruleset),), inputs=tuple(inputs),
         findings=sort_findings(findings), runs=tuple(runs),
-        rules=tuple(rule_info(rule, ruleset) for rule in ruleset.rules if rule.target == "account"),
+        rules=tuple([*(rule_info(rule, ruleset, as_of) for rule in ruleset.rules if rule.target == "account"),
+                     *(assumption_info(a, ruleset, as_of) for a in ruleset.assumptions
+                       if a.target == "account")]),
         as_of=as_of.isoformat(), kind="audit", extra=extra, totals=totals)

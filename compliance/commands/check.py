@@ -14,11 +14,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", metavar="YYYY-MM-DD",
                         help="evaluate the rules in force on this date (default: today)")
     parser.add_argument("--waivers", metavar="FILE", help="YAML file of approved waivers")
+    parser.add_argument("--only-contracts", action="store_true",
+                        help="skip named files that are not contracts, with a note on stderr "
+                             "(for hooks handed every changed YAML file, such as pre-commit)")
     add_report_flags(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from compliance.review import check_contracts
 
-    report = check_contracts(args.paths, args.ruleset, parse_as_of(args.as_of), args.waivers)
+    paths = list(args.paths)
+    if args.only_contracts:
+        from compliance.documents.contract import split_contracts
+
+        paths, skipped = split_contracts(paths)
+        for path, why in skipped:
+            sys.stderr.write(f"{path}: note: skipped, {why}\n")
+        if not paths:
+            sys.stderr.write("compliance: note: no contract among the files given; nothing to check\n")
+            return 0
+    report = check_contracts(paths, args.ruleset, parse_as_of(args.as_of), args.waivers)
     return emit_report(report, args)

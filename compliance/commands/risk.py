@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from compliance import vocabulary
 from compliance.errors import InputError
 from compliance.risk.limits import MAX_HORIZON_DAYS, MAX_PATH_DAYS, MAX_PATHS
 
-# Which close-out rule a contract's product type follows (domain.md §1.5, §3.2, §4.2).
-_CFD_PRODUCTS = {"cfd", "spread_bet", "rolling_spot_fx"}
+# Which close-out rule a contract's product type follows (docs/sources.md: EU, US, CN).
+_CFD_PRODUCTS = set(vocabulary.CFD_LIKE_PRODUCTS)
 _RULE_LABELS = {
     "maintenance": "maintenance (equity / position value)",
     "close_out": "close-out level (equity / initial margin)",
@@ -147,7 +148,7 @@ def _contract_terms(path: str, underlying_class: str | None) -> dict[str, Any]:
         found.update(underlying_class=underlying_class, leverage=caps[underlying_class],
                      leverage_cap=caps[underlying_class])
     elif margin.get("financing_margin_ratio") is not None:
-        # 融资保证金比例 f allows at most L = 1 + 1/f (domain.md §4.1).
+        # 融资保证金比例 f allows at most L = 1 + 1/f (docs/sources.md, CN).
         f = margin["financing_margin_ratio"].fraction
         if f > 0:
             found["leverage"] = found["leverage_cap"] = 1 + 1 / f

@@ -44,33 +44,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="ruleset files, or folders searched for *.rules")
     test.add_argument("--ruleset", action="append", metavar="NAME|FILE", help=ruleset_help)
     test.add_argument("--format", default="text", choices=["text", "json"])
+    test.add_argument("--coverage", action="store_true",
+                      help="per rule, which outcomes and exceptions the tests reach")
+    test.add_argument("--min-coverage", type=float, metavar="N",
+                      help="with --coverage: exit 1 below N percent")
 
     fmt = actions.add_parser("fmt", help="rewrite ruleset files in the canonical layout")
-    fmt.add_argument("files", nargs="*", metavar="FILES", help="default: the built-in ruleset files")
+    fmt.add_argument("files", nargs="*", metavar="PATHS",
+                     help="ruleset files, or folders searched for *.rules (default: the built-in ruleset files)")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 listing files that would change")
     fmt.add_argument("--diff", action="store_true", help="change nothing; print a unified diff")
 
+    from compliance.commands import analyse
+    analyse.add_actions(actions, ruleset_help)
+
 
 def run(args: argparse.Namespace) -> int:
+    from compliance.commands import analyse
+    if args.action in analyse.ACTIONS or args.action == "test" and (args.coverage or args.min_coverage):
+        return analyse.run(args)
     handler = {"list": _list, "show": _show, "test": _test, "fmt": _fmt}[args.action]
     return handler(args)
 
 
 # ---- loading ------------------------------------------------------------------------------------
 
-def _specs(given: Sequence[str] | None, paths: Sequence[str] = ()) -> list[str]:
-    from compliance.dsl.loader import EXTENSION, builtin_names
+def _ruleset_files(paths: Sequence[str]) -> list[str]:
+    """Files as given; folders searched recursively for ruleset files (``rules test`` and ``fmt``)."""
+    from compliance.dsl.loader import EXTENSION
 
-    specs = list(given or [])
+    files: list[str] = []
     for path in paths:
         folder = Path(path)
         if folder.is_dir():
             found = sorted(str(p) for p in folder.rglob(f"*{EXTENSION}"))
             if not found:
                 raise InputError.at(path, None, None, f"no {EXTENSION} files in this folder")
-            specs += found
+            files += found
         else:
-            specs.append(path)
+            files.append(path)
+    return files
+
+
+def _specs(given: Sequence[str] | None, paths: Sequence[str] = ()) -> list[str]:
+    from compliance.dsl.loader import builtin_names
+
+    specs = list(given or []) + _ruleset_files(paths)
     if not specs and not given and not paths:
         specs = builtin_names()
         if not specs:
@@ -102,7 +121,11 @@ def _origin(rule: Any, ruleset: "Ruleset") -> str:
 def _list(args: argparse.Namespace) -> int:
     rulesets = _load_all(_specs(args.ruleset))
     rows = [{"rule_id": r.rule_id, "severity": r.severity, "topic": r.topic, "applies_to": r.target,
-             "title": r.title, "ruleset": rs.name, "defined_in": r.ruleset or rs.name}
+             "title": r.title, "ruleset": rs.name, "defined_in": r.ruleset or rs.name,
+             "silence": r.silence, "section": r.section, "citation": r.citation,
+             "citations": [{"from": effective.isoformat() if effective else None, "text": text}
+                           for effective, text in r.citations],
+             "sources": list(r.sources), "confidence": r.confidence}
             for rs in rulesets for r in rs.rules]
     disabled = [{"rule_id": rule_id, "reason": reason, "disabled_by": by, "ruleset": rs.name}
                 for rs in rulesets for rule_id, reason, by in rs.disabled]
@@ -159,9 +182,16 @@ def render_rule(rule: "CheckedRule", ruleset: "Ruleset") -> str:
            f"  ruleset:    {_origin(rule, ruleset)} {ruleset.version}".rstrip(),
            f"  topic:      {rule.topic}",
            f"  severity:   {rule.severity}",
-           f"  applies to: {rule.target}",
-           f"  citation:   {rule.citation}",
-           f"  defined at: {rule.span.path}:{rule.span.line}:{rule.span.column}", "", "Source:"]
+           f"  silence:    {_silence_text(rule)}",
+           f"  applies to: {rule.target}" + (f" (section {rule.section})" if rule.section else "")]
+    dated = [(effective, text) for effective, text in rule.citations if effective is not None]
+    out.append(f"  citation:   {rule.citation}")
+    for effective, text in dated:
+        out.append(f"    from {effective.isoformat()}: {text}")
+    out += [f"  source:     {source}" for source in rule.sources]
+    if rule.confidence:
+        out.append(f"  confidence: {rule.confidence}")
+    out += [f"  defined at: {rule.span.path}:{rule.span.line}:{rule.span.column}", "", "Source:"]
     out += ["  " + line for line in _source(rule.span, ruleset)]
     if rule.exceptions:
         out += ["", "Exceptions:"]
@@ -180,6 +210,14 @@ def render_rule(rule: "CheckedRule", ruleset: "Ruleset") -> str:
     return "\n".join(out) + "\n"
 
 
+def _silence_text(rule: "CheckedRule") -> str:
+    """What the rule reports when the document is silent on what it reads."""
+    reason = f": {rule.silence_reason}" if rule.silence_reason else ""
+    if rule.silence == "breach":
+        return f"a breach (failed, {rule.severity}){reason}"
+    return f"not stated, {rule.silence}{reason}"
+
+
 def _source(span: Any, ruleset: "Ruleset") -> list[str]:
     text = ruleset.sources.get(span.path)
     if text is None:
@@ -190,34 +228,24 @@ def _source(span: Any, ruleset: "Ruleset") -> list[str]:
 
 
 def _params_used(rule: "CheckedRule", ruleset: "Ruleset") -> list[str]:
-    """Parameters a rule or its exceptions read, in first-use order (loop variables shadow them)."""
+    """Parameters a rule, its section and its exceptions read, in first-use order (loop variables
+    shadow them)."""
     from compliance.dsl import ast
 
-    roots: list[Any] = [rule.when, rule.require, rule.subject, rule.message, rule.fix]
+    roots: list[Any] = [*rule.scope, rule.when, rule.require, rule.subject, rule.message, rule.fix]
     if rule.for_each is not None:
         roots.append(rule.for_each.collection)
     for exception in rule.exceptions:
         roots += [exception.when, exception.require, exception.message, exception.fix]
-    names: list[str] = []
+    expressions: list[ast.Expr] = []
+    for root in (node for node in roots if node is not None):
+        if isinstance(root, ast.Template):
+            expressions += [part for part in root.parts if not isinstance(part, str)]
+        else:
+            expressions.append(root)
     loop = {rule.for_each.key_var, rule.for_each.value_var} if rule.for_each is not None else set()
-    stack = [node for node in roots if node is not None][::-1]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Template):
-            stack += [part for part in node.parts if not isinstance(part, str)][::-1]
-            continue
-        if isinstance(node, ast.Name) and node.name in ruleset.params and node.name not in names \
-                and node.name not in loop:
-            names.append(node.name)
-        children: list[Any] = []
-        for attribute in ("target", "index", "operand", "left", "right", "collection", "body"):
-            child = getattr(node, attribute, None)
-            if child is not None and not isinstance(child, (str, bool)):
-                children.append(child)
-        children += list(getattr(node, "args", ()) or getattr(node, "items", ()) or ())
-        children += [value for _key, value in getattr(node, "entries", ())]
-        stack += children[::-1]
-    return names
+    names = (node.name for expr in expressions for node in ast.walk(expr) if isinstance(node, ast.Name))
+    return list(dict.fromkeys(name for name in names if name in ruleset.params and name not in loop))
 
 
 # ---- test ---------------------------------------------------------------------------------------
@@ -272,7 +300,7 @@ def _fmt(args: argparse.Namespace) -> int:
     from compliance.dsl.parser import parse_ruleset
     from compliance.report.output import write_atomic
 
-    files = list(args.files) or sorted(str(p) for p in builtin_dir().glob(f"*{EXTENSION}"))
+    files = _ruleset_files(args.files) or sorted(str(p) for p in builtin_dir().glob(f"*{EXTENSION}"))
     changed: list[str] = []
     problems = []
     for name in files:

@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+from compliance import vocabulary
+
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_NAMES = ("contract", "snapshot", "findings")
 
@@ -60,7 +62,7 @@ def snapshot_schema() -> dict[str, Any]:
                      "exposure"],
         "properties": {
             "account_id": {"type": ["string", "integer"], "description": "Account identifier."},
-            "client_category": {"enum": ["retail", "professional", "eligible_counterparty"],
+            "client_category": {"enum": list(vocabulary.CLIENT_CATEGORIES),
                                 "description": "Client classification."},
             "balance": _number_or_text("Cash balance."),
             "equity": _number_or_text("Cash plus unrealised profit and loss of open positions."),
@@ -71,14 +73,17 @@ def snapshot_schema() -> dict[str, Any]:
             "negative_balance_protection": {"type": ["boolean", "string"],
                                             "description": "Whether NBP applies to the account."},
             "instrument_class": {
-                "enum": ["fx_major", "fx_minor", "gold", "index_major", "index_minor",
-                         "commodity", "equity", "crypto", "bond", "other"],
+                "enum": list(vocabulary.UNDERLYING_CLASSES),
                 "description": "Underlying class of the largest position."},
             "positions_count": {"type": ["integer", "string"], "description": "Open positions."},
-            "product_type": {"enum": ["cfd", "spread_bet", "margin_account", "margin_loan",
-                                      "binary_option", "rolling_spot_fx", "restricted_option"],
+            "product_type": {"enum": list(vocabulary.PRODUCT_TYPES),
                              "description": "Product the account trades."},
             "largest_position": _number_or_text("Notional of the largest single position."),
+            "cash": _number_or_text("Cash held in the (credit) account."),
+            "securities_value": _number_or_text("Market value of the securities in the (credit) "
+                                                "account."),
+            "liabilities": _number_or_text("What the client owes: amounts financed, securities "
+                                           "lent at current prices, accrued interest and fees."),
         },
     }
 
@@ -93,11 +98,8 @@ def findings_schema() -> dict[str, Any]:
                      "message", "citation", "fix", "waived"],
         "properties": {
             "rule_id": {"type": "string"},
-            "topic": {"enum": ["leverage_cap", "margin_close_out", "margin_call",
-                               "negative_balance_protection", "risk_warning", "prohibited_claim",
-                               "incentives", "fees_disclosure", "client_money", "suitability",
-                               "contract_terms", "account_state"]},
-            "severity": {"enum": ["error", "warning", "info"]},
+            "topic": {"enum": list(vocabulary.TOPICS)},
+            "severity": {"enum": list(vocabulary.SEVERITIES)},
             "path": {"type": "string", "description": "The input file."},
             "line": position,
             "column": position,
@@ -107,6 +109,9 @@ def findings_schema() -> dict[str, Any]:
             "citation": {"type": "string"},
             "fix": {"type": "string"},
             "waived": {"type": "boolean"},
+            "outcome": {"enum": list(vocabulary.FINDING_OUTCOMES),
+                        "description": "failed: the document breaks the rule; not_stated: it is "
+                                       "silent on what the rule needs."},
         },
     }
     return {
@@ -129,7 +134,8 @@ def findings_schema() -> dict[str, Any]:
             "summary": {"type": "object",
                         "required": ["errors", "warnings", "info", "rules_evaluated", "passed"],
                         "properties": {name: counter for name in
-                                       ("errors", "warnings", "info", "rules_evaluated", "passed")}},
+                                       ("errors", "warnings", "info", "rules_evaluated", "passed",
+                                        "not_stated")}},
         },
         "$defs": {"finding": finding},
     }

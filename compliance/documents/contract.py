@@ -88,6 +88,23 @@ def _missing_reason(path: str) -> str:
     return "no such file or directory"
 
 
+def split_contracts(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """For hooks handed every changed YAML file (pre-commit): the paths that are contracts, or
+    directories to search, and ``(path, why)`` for each named file that is not a contract (a CI
+    workflow, a Kubernetes manifest, the pre-commit config itself), which is to be skipped.
+
+    A file is taken for a contract when it declares ``kind: contract`` at the margin or, failing
+    that, parses with ``kind: contract``; so a contract with a YAML error is still checked."""
+    kept: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for path in paths:
+        if os.path.isdir(path) or not os.path.exists(path) or _looks_like_contract(path):
+            kept.append(path)  # directories are searched; a missing file stays an error
+        else:
+            skipped.append((path, "not a contract (no top-level 'kind: contract')"))
+    return kept, skipped
+
+
 def _search_directory(root: str) -> Iterable[str]:
     for directory, subdirectories, files in os.walk(root):
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))

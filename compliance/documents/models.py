@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from compliance import vocabulary
 from compliance.dsl.units import (
     Duration, Leverage, Money, Percent, UnitError, check_range, parse_date, parse_decimal, parse_duration,
     parse_leverage, parse_money, parse_percent,
@@ -40,13 +41,12 @@ from compliance.dsl.units import (
 
 SCHEMA_ID = "urn:compliance:schema:contract"
 
-UnderlyingClass = Literal["fx_major", "fx_minor", "gold", "index_major", "index_minor",
-                          "commodity", "equity", "crypto", "bond", "other"]
-UNDERLYING_CLASSES: tuple[str, ...] = typing.get_args(UnderlyingClass)
-ClientCategory = Literal["retail", "professional", "eligible_counterparty"]
-ProductType = Literal["cfd", "spread_bet", "margin_account", "margin_loan", "binary_option",
-                      "rolling_spot_fx", "restricted_option"]
-NoticeChannel = Literal["email", "sms", "app", "phone", "post", "platform"]
+# The vocabularies are defined once, in compliance.vocabulary; Literal[tuple] spells them out.
+UnderlyingClass = Literal[vocabulary.UNDERLYING_CLASSES]  # type: ignore[valid-type]
+UNDERLYING_CLASSES: tuple[str, ...] = vocabulary.UNDERLYING_CLASSES
+ClientCategory = Literal[vocabulary.CLIENT_CATEGORIES]  # type: ignore[valid-type]
+ProductType = Literal[vocabulary.PRODUCT_TYPES]  # type: ignore[valid-type]
+NoticeChannel = Literal[vocabulary.NOTICE_CHANNELS]  # type: ignore[valid-type]
 
 
 class InvalidValue(ValueError):
@@ -294,14 +294,16 @@ class Provider(Section):
     licence_number: Text | None = _opt("Licence or registration number.")
     new_provider: Flag | None = _opt("No open retail position in the last 12 months: the standard "
                                      "'between 74-89%' risk warning applies (ESMA).")
+    retail_cfd_since: DateValue | None = _opt("When the provider first held an open retail CFD "
+                                              "position: the evidence that it is a new provider.")
     address: Text | None = _opt("Registered address.")
 
 
 class Client(Section):
     """Who the agreement is for."""
 
-    category: ClientCategory | None = _opt("Client classification: retail, professional or "
-                                           "eligible_counterparty.")
+    category: ClientCategory | None = _opt("Client classification: "
+                                           + ", ".join(vocabulary.CLIENT_CATEGORIES) + ".")
     elective_professional: Flag | None = _opt("A retail client treated as professional on request.")
     jurisdiction: Text | None = _opt("Where the clients reside, e.g. EU, UK, CN, US.")
     minimum_assets: MoneyValue | None = _opt("Financial assets a client must hold to be eligible, "
@@ -312,8 +314,7 @@ class Client(Section):
 class Product(Section):
     """What is traded."""
 
-    type: ProductType | None = _opt("cfd, spread_bet, margin_account, margin_loan, binary_option, "
-                                    "rolling_spot_fx or restricted_option.")
+    type: ProductType | None = _opt("The product: " + ", ".join(vocabulary.PRODUCT_TYPES) + ".")
     name: Text | None = _opt("Marketing name of the product.")
     underlying_classes: list[UnderlyingClass] | None = _opt("Underlying classes offered.")
     base_currency: Text | None = _opt("Account currency, e.g. EUR.")

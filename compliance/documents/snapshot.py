@@ -48,7 +48,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from decimal import Decimal
 from typing import Any
@@ -59,6 +59,7 @@ import pyarrow.compute as pc
 
 from compliance.documents.files import check_input, os_reason, read_input
 from compliance.documents.model import Document, Position
+from compliance import vocabulary
 from compliance.documents.yaml_loader import MAX_DEPTH, decode_utf8, parse_yaml
 from compliance.dsl import types as t
 from compliance.dsl.units import Money
@@ -66,21 +67,21 @@ from compliance.errors import Diagnostic, InputError
 
 REQUIRED_COLUMNS = ("account_id", "client_category", "balance", "equity", "margin_used", "exposure")
 OPTIONAL_COLUMNS = ("currency", "negative_balance_protection", "instrument_class", "positions_count",
-                    "product_type", "largest_position")
+                    "product_type", "largest_position", "cash", "securities_value", "liabilities")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
-MONEY_COLUMNS = ("balance", "equity", "margin_used", "exposure", "largest_position")
-# Amounts that cannot be negative: required margin and notionals.
-NON_NEGATIVE_COLUMNS = ("margin_used", "exposure", "largest_position")
+MONEY_COLUMNS = ("balance", "equity", "margin_used", "exposure", "largest_position", "cash",
+                 "securities_value", "liabilities")
+# Amounts that cannot be negative: required margin, notionals, assets held and amounts owed.
+NON_NEGATIVE_COLUMNS = ("margin_used", "exposure", "largest_position", "securities_value", "liabilities")
 COUNT_COLUMNS = ("positions_count",)
 FLAG_COLUMNS = ("negative_balance_protection",)
 # Categorical columns with a closed vocabulary; codes index these tuples, so code 0 is always
 # "retail" whatever the file contains, and compiled rules can compare codes directly.
 VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "client_category": ("retail", "professional", "eligible_counterparty"),
-    "instrument_class": ("fx_major", "fx_minor", "gold", "index_major", "index_minor",
-                         "commodity", "equity", "crypto", "bond", "other"),
-    "product_type": ("cfd", "spread_bet", "margin_account", "margin_loan", "binary_option"),
+    "client_category": vocabulary.CLIENT_CATEGORIES,
+    "instrument_class": vocabulary.UNDERLYING_CLASSES,
+    "product_type": vocabulary.PRODUCT_TYPES,
 }
 # The currency column has an open vocabulary: its labels are the codes found, sorted.
 CATEGORY_COLUMNS = ("client_category", "currency", "instrument_class", "product_type")
@@ -267,6 +268,7 @@ class Snapshot:
     ignored_columns: tuple[str, ...] = ()    # columns in the file that are not read
     file_format: str = "csv"
     _locator: _Locator = field(default_factory=_Locator, repr=False)
+    assumed: frozenset[str] = frozenset()     # columns filled by a ruleset's assumption
 
     def line_of_row(self, i: int) -> int:
         return self._locator.line_of_row(i)
@@ -321,9 +323,36 @@ class Snapshot:
         data = self.row(i)
         positions = {(): Position(self.line_of_row(i), 1)}
         for name in data:
-            positions[(name,)] = self.position(i, name)
+            if name in self.assumed:  # not in the file: the row is where it was read as stated
+                positions[(name,)] = positions[()]
+            else:
+                positions[(name,)] = self.position(i, name)
         return Document(kind="account", path=self.path, data=data, positions=positions,
                         sha256=self.sha256)
+
+    def with_default(self, name: str, value: Any) -> tuple["Snapshot", int]:
+        """The snapshot as rules read it when it does not state ``name`` for some accounts: those
+        rows hold ``value`` (an assumption of the ruleset), and how many rows that was."""
+        if name not in VOCABULARIES or not isinstance(value, str) or value not in VOCABULARIES[name]:
+            raise ValueError(f"an assumption can only fill a category column with one of its values, "
+                             f"not {name} = {value!r}")
+        code = VOCABULARIES[name].index(value)
+        if name in self.categories:
+            codes, labels = self.categories[name]
+            silent = codes < 0
+            filled = int(silent.sum())
+            if not filled:
+                return self, 0
+            codes = np.where(silent, np.int16(code), codes).astype(codes.dtype)
+        else:
+            labels = VOCABULARIES[name]
+            codes = np.full(self.n_rows, code, dtype=np.int16)
+            filled = self.n_rows
+        present = name in self.columns
+        return replace(self, categories={**self.categories, name: (codes, labels)},
+                       valid={**self.valid, name: np.ones(self.n_rows, dtype=bool)},
+                       columns=self.columns if present else (*self.columns, name),
+                       assumed=self.assumed if present else self.assumed | {name}), filled
 
 
 def _exact(value: float) -> Decimal:

@@ -26,5 +26,10 @@ def snapshot_type() -> t.Type:
         "positions_count": t.optional(t.NUMBER),
         "product_type": t.optional(t.STRING),
         "largest_position": t.optional(t.money(None)),
+        # The credit account's assets and liabilities, for the exact maintenance collateral ratio
+        # (维持担保比例 = (cash + securities at market value) / liabilities).
+        "cash": t.optional(t.money(None)),
+        "securities_value": t.optional(t.money(None)),
+        "liabilities": t.optional(t.money(None)),
     }
     return t.record(fields)

@@ -124,6 +124,37 @@ Expr = Union[Literal, Name, Attr, Index, Negate, Arith, Compare, BoolOp, Not, Ex
 EXPRESSIONS: tuple[type, ...] = typing.get_args(Expr)
 
 
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The sub-expressions of an expression, in source order: the one definition of the tree's
+    shape that every walker (checker, evaluators, formatter, analysis) uses."""
+    if isinstance(node, (Attr, Negate, Not, Exists)):
+        return (node.target if isinstance(node, (Attr, Exists)) else node.operand,)
+    if isinstance(node, Index):
+        return (node.target, node.index)
+    if isinstance(node, (Arith, Compare, BoolOp)):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Quantifier):
+        return (node.collection, node.body)
+    if isinstance(node, ListExpr):
+        return node.items
+    if isinstance(node, MapExpr):
+        return tuple(value for _key, value in node.entries)
+    return ()
+
+
+def walk(node: Expr) -> list[Expr]:
+    """Every expression node below ``node``, itself first (depth first, no recursion)."""
+    found: list[Expr] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(reversed(children(current)))
+    return found
+
+
 def dispatch_table(owner: type, prefix: str) -> dict[type, Any]:
     """``{expression class: owner.<prefix><class name in lower case>}`` for the classes ``owner``
     has such a method for: the checker and evaluators look their method up here, once per class."""
@@ -171,10 +202,44 @@ class ForEach:
 
 @dataclass(frozen=True, eq=False)
 class Clause:
-    """One keyword clause of a rule or exception, as written (kept for checking and formatting)."""
+    """One keyword clause of a rule, exception, section or assumption, as written (kept for
+    checking and formatting)."""
 
     keyword: str
-    value: Any                   # str for topic/severity/applies_to/citation; Expr; Template; ForEach
+    # str for topic/severity/applies_to/source/confidence; Expr; Template; ForEach;
+    # citation: DatedCitation tuple; silence: Silence; set: SetDefault
+    value: Any
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class DatedCitation:
+    """One provision a rule cites, and the date from which it is the one in force (None: from
+    the beginning)."""
+
+    text: str
+    effective: _dt.date | None
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Silence:
+    """What a rule does when the document does not state what its requirement reads:
+    ``severity`` is error, warning or info for a ``not_stated`` finding, or "breach" when the
+    silence is itself the breach (``failed``); ``reason`` says what the rule needs and why."""
+
+    severity: str
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class SetDefault:
+    """``set FIELD = VALUE`` of an assumption: the value a document is read with when it does not
+    state FIELD."""
+
+    target: Expr
+    value: Expr
     span: Span
 
 
@@ -186,6 +251,8 @@ class Rule:
     override: bool
     span: Span
     ruleset: str = ""
+    inherited_from: str = ""      # for an override: the ruleset that first defined the rule
+    overridden: tuple[str, ...] = ()  # for an override: the clauses it replaced
 
     def clause(self, keyword: str) -> Clause | None:
         for item in self.clauses:
@@ -201,7 +268,38 @@ class Rule:
 @dataclass(frozen=True, eq=False)
 class Exception_:
     rule_id: str
-    base_id: str
+    base_id: str                 # the rule it qualifies; "" when it qualifies a section
+    title: str
+    clauses: tuple[Clause, ...]
+    span: Span
+    ruleset: str = ""
+    section: str = ""            # the section whose every rule it qualifies (a label, as in Catala)
+
+    clause = Rule.clause
+    value = Rule.value
+
+
+@dataclass(frozen=True, eq=False)
+class Section:
+    """A heading that states once what the rules after it share: the document kind they apply
+    to and the condition under which they apply (the ruleset's scope), up to the next section."""
+
+    name: str
+    title: str
+    clauses: tuple[Clause, ...]
+    span: Span
+    ruleset: str = ""
+
+    clause = Rule.clause
+    value = Rule.value
+
+
+@dataclass(frozen=True, eq=False)
+class Assumption:
+    """What a document is taken to state when it is silent on a field that decides which rules
+    apply (its product type): evaluated under the declared default, and reported as not stated."""
+
+    rule_id: str
     title: str
     clauses: tuple[Clause, ...]
     span: Span
@@ -243,7 +341,7 @@ class Comment:
     column: int
 
 
-Item = Union[Param, Rule, Exception_, Disable, TestCase]
+Item = Union[Param, Section, Assumption, Rule, Exception_, Disable, TestCase]
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,21 +11,25 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from compliance import vocabulary
 from compliance.dsl import ast
 from compliance.dsl import types as T
 from compliance.dsl.units import Duration, Leverage, Money, Percent
 from compliance.errors import Diagnostic, InputError
 
-# The controlled topic vocabulary of the spec, shared by all rulesets.
-TOPICS = ("leverage_cap", "margin_close_out", "margin_call", "negative_balance_protection",
-          "risk_warning", "prohibited_claim", "incentives", "fees_disclosure", "client_money",
-          "suitability", "contract_terms", "account_state")
-SEVERITIES = ("error", "warning", "info")
-TARGETS = ("contract", "account")
-OUTCOMES = ("passed", "failed", "not_applicable")
-RULE_CLAUSES = ("topic", "severity", "citation", "applies_to", "for_each", "when", "require",
-                "message", "fix", "subject")
+TOPICS = vocabulary.TOPICS
+SEVERITIES = vocabulary.SEVERITIES
+TARGETS = vocabulary.DOCUMENT_KINDS
+OUTCOMES = vocabulary.OUTCOMES
+RULE_CLAUSES = ("topic", "severity", "citation", "source", "confidence", "applies_to", "for_each",
+                "when", "require", "silence", "message", "fix", "subject")
 EXCEPTION_CLAUSES = ("when", "require", "citation", "message", "fix")
+# An exception to a whole section exempts its rules; a requirement could not fit them all.
+SECTION_EXCEPTION_CLAUSES = ("when", "citation")
+SECTION_CLAUSES = ("applies_to", "when")
+ASSUMPTION_CLAUSES = ("applies_to", "set", "topic", "severity", "citation", "source", "confidence",
+                      "message")
+REPEATABLE_CLAUSES = ("source",)
 # Names every rule may read besides parameters and document fields.
 CONTEXT_NAMES = {"as_of": T.DATE}
 
@@ -51,6 +55,53 @@ class CheckedException:
     citation: str
     ruleset: str
     span: ast.Span
+    section: str = ""            # set when it qualifies every rule of a section
+
+
+Citations = tuple[tuple["_dt.date | None", str], ...]
+
+
+def citation_on(citations: Citations, as_of: _dt.date, fallback: str = "") -> str:
+    """The provision in force on ``as_of``: the latest citation dated on or before it (an undated
+    one applies from the beginning)."""
+    chosen = fallback
+    for effective, text in citations:  # in date order, the undated first
+        if effective is None or effective <= as_of:
+            chosen = text
+    return chosen
+
+
+@dataclass(frozen=True)
+class CheckedAssumption:
+    """A field a document is read with, when it does not state it: ``path`` = ``value``."""
+
+    rule_id: str
+    title: str
+    topic: str
+    severity: str
+    citation: str
+    target: str
+    path: tuple[str, ...]
+    value: ast.Expr
+    message: ast.Template | None
+    ruleset: str
+    span: ast.Span
+    citations: Citations = ()
+    sources: tuple[str, ...] = ()
+    confidence: str = ""
+
+    def citation_on(self, as_of: _dt.date) -> str:
+        return citation_on(self.citations, as_of, self.citation)
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    name: str
+    title: str
+    target: str
+    when: ast.Expr | None
+    ruleset: str
+    span: ast.Span
 
 
 @dataclass(frozen=True)
@@ -70,6 +121,21 @@ class CheckedRule:
     ruleset: str
     span: ast.Span
     exceptions: tuple[CheckedException, ...] = ()
+    # What the rule does when the document is silent on what `require` reads: a not_stated
+    # finding at this severity, or "breach" (failed); the reason says what it needs and why.
+    silence: str = vocabulary.DEFAULT_SILENCE
+    silence_reason: str = ""
+    citations: Citations = ()           # every dated citation; `citation` is the earliest
+    sources: tuple[str, ...] = ()       # where the facts the rule rests on come from
+    confidence: str = ""                # verified | secondary | unverified (docs/sources.md)
+    section: str = ""
+    # The section's conditions, checked before the rule's own `when` (outermost first).
+    scope: tuple[ast.Expr, ...] = ()
+    inherited_from: str = ""            # an override: the ruleset that first defined the rule
+    overridden: tuple[str, ...] = ()    # an override: the clauses it replaced
+
+    def citation_on(self, as_of: _dt.date) -> str:
+        return citation_on(self.citations, as_of, self.citation)
 
 
 @dataclass(frozen=True)
@@ -87,6 +153,8 @@ class Ruleset:
     tests: tuple[ast.TestCase, ...]                # this file's own in-file tests
     sources: Mapping[str, str] = field(default_factory=dict)  # path -> text, for `rules show`
     header: Mapping[str, str] = field(default_factory=dict)
+    assumptions: tuple[CheckedAssumption, ...] = ()
+    sections: Mapping[str, SectionInfo] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> CheckedRule | None:
         return next((rule for rule in self.rules if rule.rule_id == rule_id), None)
@@ -133,12 +201,21 @@ class Checker:
         rules: dict[str, ast.Rule] = {}
         exceptions: dict[str, ast.Exception_] = {}
         disabled: dict[str, tuple[str, str, str]] = {}
+        self.sections: dict[str, ast.Section] = {}
+        self.rule_sections: dict[str, str] = {}
+        self.assumptions: dict[str, ast.Assumption] = {}
         for file in reversed(self.files):    # the farthest parent first, the root last
             self._merge_file(file, params, rules, exceptions, disabled)
         self.param_types = {name: p.type for name, p in params.items()}
-        checked = [self._check_rule(rule) for rule_id, rule in rules.items() if rule_id not in disabled]
+        sections = {name: self._check_section(section) for name, section in self.sections.items()}
+        checked = [self._check_rule(rule, sections.get(self.rule_sections.get(rule_id, "")))
+                   for rule_id, rule in rules.items() if rule_id not in disabled]
+        by_id = {rule.rule_id: rule for rule in checked if rule is not None}
         by_base: dict[str, list[CheckedException]] = {}
         for exception in exceptions.values():
+            if exception.section:
+                self._expand_section_exception(exception, sections, by_id, by_base)
+                continue
             if exception.base_id not in rules:
                 self.error(exception.span, f"exception {exception.rule_id} names an unknown rule "
                            f"{exception.base_id}{self._suggest(exception.base_id, list(rules))}")
@@ -151,8 +228,11 @@ class Checker:
         final = tuple(
             replace(rule, exceptions=tuple(by_base.get(rule.rule_id, ()))) for rule in checked
             if rule is not None)
+        assumptions = tuple(found for found in (self._check_assumption(item)
+                                                for item in self.assumptions.values()) if found)
         for test in (item for item in root.items if isinstance(item, ast.TestCase)):
-            self._check_test(test, {r.rule_id: r for r in final}, set(disabled))
+            self._check_test(test, {**{a.rule_id: a for a in assumptions}, **{r.rule_id: r for r in final}},
+                             set(disabled))
         if self.diagnostics:
             raise InputError(sorted(self.diagnostics, key=lambda d: (d.path != root.path, d.path,
                                                                      d.line or 0, d.column or 0)))
@@ -163,16 +243,32 @@ class Checker:
             chain=tuple(f.name for f in self.files), params=params, rules=final,
             disabled=tuple(disabled.values()),
             tests=tuple(item for item in root.items if isinstance(item, ast.TestCase)),
-            sources={f.path: f.source for f in self.files}, header=header)
+            sources={f.path: f.source for f in self.files}, header=header,
+            assumptions=assumptions,
+            sections={name: info for name, info in sections.items() if info is not None})
 
     def _merge_file(self, file: ast.RulesetFile, params: dict[str, ParamDef],
                     rules: dict[str, ast.Rule], exceptions: dict[str, ast.Exception_],
                     disabled: dict[str, tuple[str, str, str]]) -> None:
         self._check_header(file)
         own_ids: set[str] = set()
+        section = ""  # the section the items that follow belong to, in this file
         for item in file.items:
             if isinstance(item, ast.Param):
                 self._merge_param(item, file.name, params)
+            elif isinstance(item, ast.Section):
+                if item.name in self.sections:
+                    self.error(item.span, f"section {item.name} is already defined in "
+                               f"{self.sections[item.name].ruleset}")
+                    continue
+                self.sections[item.name] = replace(item, ruleset=file.name)
+                section = item.name
+            elif isinstance(item, ast.Assumption):
+                if item.rule_id in own_ids or item.rule_id in rules or item.rule_id in self.assumptions:
+                    self.error(item.span, f"rule id {item.rule_id} is defined twice")
+                    continue
+                own_ids.add(item.rule_id)
+                self.assumptions[item.rule_id] = replace(item, ruleset=file.name)
             elif isinstance(item, ast.Rule):
                 item = replace(item, ruleset=file.name)
                 if item.rule_id in own_ids or item.rule_id in exceptions:
@@ -190,6 +286,8 @@ class Checker:
                                f"{rules[item.rule_id].ruleset}; write 'override rule' to change it")
                 else:
                     rules[item.rule_id] = item
+                    if section:
+                        self.rule_sections[item.rule_id] = section
             elif isinstance(item, ast.Exception_):
                 item = replace(item, ruleset=file.name)
                 if item.rule_id in exceptions or item.rule_id in rules:
@@ -251,20 +349,115 @@ class Checker:
         params[param.name] = ParamDef(param.name, ordered, first, ruleset, param.span)
 
     # ---- rules ---------------------------------------------------------------------------------
-    def _clauses(self, node: ast.Rule | ast.Exception_, allowed: Sequence[str], what: str
-                 ) -> dict[str, ast.Clause]:
+    def _clauses(self, node: Any, allowed: Sequence[str], what: str) -> dict[str, ast.Clause]:
+        """The clauses of a rule, exception, section or assumption by keyword (the last of a
+        repeatable one); each clause not allowed there, or given twice, is reported."""
         found: dict[str, ast.Clause] = {}
+        name = getattr(node, "rule_id", None) or getattr(node, "name", "")
         for clause in node.clauses:
             if clause.keyword not in allowed:
-                self.error(clause.span, f"{what} {node.rule_id} cannot have a '{clause.keyword}' "
+                self.error(clause.span, f"{what} {name} cannot have a '{clause.keyword}' "
                            f"clause (allowed: {', '.join(k.replace('_', ' ') for k in allowed)})")
-            elif clause.keyword in found:
-                self.error(clause.span, f"{what} {node.rule_id} has two '{clause.keyword}' clauses")
+            elif clause.keyword in found and clause.keyword not in REPEATABLE_CLAUSES:
+                self.error(clause.span, f"{what} {name} has two '{clause.keyword}' clauses")
             else:
                 found[clause.keyword] = clause
         return found
 
-    def _check_rule(self, rule: ast.Rule) -> CheckedRule | None:
+    def _provenance(self, node: Any, clauses: Mapping[str, ast.Clause]
+                    ) -> tuple[str, Citations, tuple[str, ...], str]:
+        """(the first citation, every dated citation in date order, sources, confidence)."""
+        cited: tuple[ast.DatedCitation, ...] = clauses["citation"].value if "citation" in clauses else ()
+        undated = [c for c in cited if c.effective is None]
+        if len(undated) > 1:
+            self.error(undated[1].span, "only one citation may be undated (it applies from the beginning)")
+        dates = [c.effective for c in cited if c.effective is not None]
+        if len(set(dates)) != len(dates):
+            self.error(clauses["citation"].span, "two citations are dated the same day")
+        ordered = tuple(sorted(((c.effective, c.text) for c in cited),
+                               key=lambda pair: (pair[0] is not None, pair[0] or _dt.date.min)))
+        sources = tuple(c.value for c in node.clauses if c.keyword == "source")
+        confidence = clauses["confidence"].value if "confidence" in clauses else ""
+        if confidence and confidence not in vocabulary.CONFIDENCES:
+            self.error(clauses["confidence"].span, f"unknown confidence '{confidence}'; use "
+                       f"{', '.join(vocabulary.CONFIDENCES)}")
+        return (ordered[0][1] if ordered else ""), ordered, sources, confidence
+
+    def _check_section(self, section: ast.Section) -> SectionInfo | None:
+        clauses = self._clauses(section, SECTION_CLAUSES, "section")
+        target = clauses["applies_to"].value if "applies_to" in clauses else "contract"
+        if target not in TARGETS:
+            self.error(clauses["applies_to"].span, f"a section applies to contract or account, not '{target}'")
+            return None
+        when = clauses["when"].value if "when" in clauses else None
+        if when is not None:
+            self._expect_bool(when, _Scope(self.param_types, self.document_types(target)), "when")
+        return SectionInfo(section.name, section.title, target, when, section.ruleset, section.span)
+
+    def _expand_section_exception(self, exception: ast.Exception_,
+                                  sections: Mapping[str, SectionInfo | None],
+                                  rules: Mapping[str, CheckedRule],
+                                  by_base: dict[str, list[CheckedException]]) -> None:
+        """An exception to a section is an exemption from each of its rules, in file order."""
+        if exception.section not in sections:
+            self.error(exception.span, f"exception {exception.rule_id} names an unknown section "
+                       f"{exception.section}{self._suggest(exception.section, list(sections))}")
+            return
+        section = sections[exception.section]
+        clauses = self._clauses(exception, SECTION_EXCEPTION_CLAUSES, "exception to a section,")
+        if section is None:
+            return
+        if "when" not in clauses:
+            self.error(exception.span, f"exception {exception.rule_id} has no 'when' clause")
+            return
+        when = clauses["when"].value
+        self._expect_bool(when, _Scope(self.param_types, self.document_types(section.target)), "when")
+        citation, _cited, _sources, _confidence = self._provenance(exception, clauses)
+        for rule in rules.values():
+            if rule.section == section.name:
+                by_base.setdefault(rule.rule_id, []).append(CheckedException(
+                    rule_id=exception.rule_id, base_id=rule.rule_id, title=exception.title,
+                    when=when, require=None, message=None, fix=None, citation=citation,
+                    ruleset=exception.ruleset, span=exception.span, section=section.name))
+
+    def _check_assumption(self, item: ast.Assumption) -> CheckedAssumption | None:
+        problems = len(self.diagnostics)
+        clauses = self._clauses(item, ASSUMPTION_CLAUSES, "assumption")
+        if "set" not in clauses:
+            self.error(item.span, f"assumption {item.rule_id} has no 'set FIELD = VALUE' clause")
+            return None
+        target = clauses["applies_to"].value if "applies_to" in clauses else "contract"
+        if target not in TARGETS:
+            self.error(clauses["applies_to"].span, f"an assumption applies to contract or account, not '{target}'")
+            return None
+        default: ast.SetDefault = clauses["set"].value
+        scope = _Scope(self.param_types, self.document_types(target))
+        field_type = self.infer(default.target, scope)
+        path = _field_path(default.target)
+        if path is None:
+            self.error(default.target.span, "an assumption sets a document field, such as product.type")
+        value_type = self.infer(default.value, scope, allow_document=False)
+        if not _compatible(field_type.required(), value_type):
+            self.error(default.value.span, f"{_path_text(default.target)} is {field_type}, not {value_type}")
+        topic = clauses["topic"].value if "topic" in clauses else "contract_terms"
+        if topic not in TOPICS:
+            self.error(clauses["topic"].span, f"unknown topic '{topic}'{self._suggest(topic, TOPICS)}")
+        severity = clauses["severity"].value if "severity" in clauses else vocabulary.DEFAULT_SILENCE
+        if severity not in SEVERITIES:
+            self.error(clauses["severity"].span, f"unknown severity '{severity}'; use error, warning or info")
+        message = clauses["message"].value if "message" in clauses else None
+        if message is not None:
+            self._check_template(message, scope)
+        citation, cited, sources, confidence = self._provenance(item, clauses)
+        if len(self.diagnostics) > problems or path is None:
+            return None
+        return CheckedAssumption(
+            rule_id=item.rule_id, title=item.title, topic=topic, severity=severity,
+            citation=citation, target=target, path=path, value=default.value, message=message,
+            ruleset=item.ruleset, span=item.span, citations=cited, sources=sources,
+            confidence=confidence)
+
+    def _check_rule(self, rule: ast.Rule, section: SectionInfo | None = None) -> CheckedRule | None:
         clauses = self._clauses(rule, RULE_CLAUSES, "rule")
         problems = len(self.diagnostics)
         for keyword in ("topic", "severity", "citation", "require"):
@@ -278,11 +471,20 @@ class Checker:
         if "severity" in clauses and severity not in SEVERITIES:
             self.error(clauses["severity"].span,
                        f"unknown severity '{severity}'; use error, warning or info")
-        target = clauses["applies_to"].value if "applies_to" in clauses else "contract"
+        target = clauses["applies_to"].value if "applies_to" in clauses else (
+            section.target if section is not None else "contract")
         if target not in TARGETS:
             self.error(clauses["applies_to"].span, f"a rule applies to contract or account, not '{target}'")
             target = "contract"
+        elif section is not None and target != section.target:
+            self.error(clauses["applies_to"].span, f"rule {rule.rule_id} applies to {target}s, but "
+                       f"its section {section.name} to {section.target}s")
         scope = self._rule_scope(target, clauses.get("for_each"))
+        silence = clauses["silence"].value if "silence" in clauses else None
+        if silence is not None and silence.severity not in vocabulary.SILENCE_SEVERITIES:
+            self.error(silence.span, f"unknown silence '{silence.severity}'; use "
+                       f"{', '.join(vocabulary.SILENCE_SEVERITIES)}")
+        citation, cited, sources, confidence = self._provenance(rule, clauses)
         when = clauses["when"].value if "when" in clauses else None
         if when is not None:
             self._expect_bool(when, scope, "when")
@@ -298,12 +500,18 @@ class Checker:
             return None
         return CheckedRule(
             rule_id=rule.rule_id, title=rule.title, topic=topic, severity=severity,
-            citation=clauses["citation"].value, target=target,
+            citation=citation, target=target,
             for_each=clauses["for_each"].value if "for_each" in clauses else None,
             when=when, require=require,
             message=clauses["message"].value if "message" in clauses else None,
             fix=clauses["fix"].value if "fix" in clauses else None,
-            subject=subject, ruleset=rule.ruleset, span=rule.span)
+            subject=subject, ruleset=rule.ruleset, span=rule.span,
+            silence=silence.severity if silence is not None else vocabulary.DEFAULT_SILENCE,
+            silence_reason=silence.reason if silence is not None else "",
+            citations=cited, sources=sources, confidence=confidence,
+            section=section.name if section is not None else "",
+            scope=(section.when,) if section is not None and section.when is not None else (),
+            inherited_from=rule.inherited_from, overridden=rule.overridden)
 
     def _check_outcome(self, clauses: dict[str, ast.Clause], scope: _Scope) -> ast.Expr | None:
         """A rule's or an exception's requirement, message and fix; the requirement, if any."""
@@ -336,7 +544,10 @@ class Checker:
         problems = len(self.diagnostics)
         clauses = self._clauses(exception, EXCEPTION_CLAUSES, "exception")
         base_clauses = {c.keyword: c for c in base.clauses}
-        target = base_clauses["applies_to"].value if "applies_to" in base_clauses else "contract"
+        section = self.sections.get(self.rule_sections.get(base.rule_id, ""))
+        section_target = next((c.value for c in section.clauses if c.keyword == "applies_to"), "contract") \
+            if section is not None else "contract"
+        target = base_clauses["applies_to"].value if "applies_to" in base_clauses else section_target
         scope = self._rule_scope(target if target in TARGETS else "contract", base_clauses.get("for_each"))
         if "when" not in clauses:
             self.error(exception.span, f"exception {exception.rule_id} has no 'when' clause")
@@ -345,13 +556,13 @@ class Checker:
         require = self._check_outcome(clauses, scope)
         if len(self.diagnostics) > problems:
             return None
+        citation, _cited, _sources, _confidence = self._provenance(exception, clauses)
         return CheckedException(
             rule_id=exception.rule_id, base_id=exception.base_id, title=exception.title,
             when=clauses["when"].value, require=require,
             message=clauses["message"].value if "message" in clauses else None,
             fix=clauses["fix"].value if "fix" in clauses else None,
-            citation=clauses["citation"].value if "citation" in clauses else "",
-            ruleset=exception.ruleset, span=exception.span)
+            citation=citation, ruleset=exception.ruleset, span=exception.span)
 
     def _check_vectorisable(self, rule: ast.Rule, clauses: Mapping[str, ast.Clause]) -> None:
         """Account rules run over millions of rows as numpy masks: no text or list functions."""
@@ -360,7 +571,7 @@ class Checker:
         for keyword in ("when", "require"):
             if keyword not in clauses:
                 continue
-            for node in _walk(clauses[keyword].value):
+            for node in ast.walk(clauses[keyword].value):
                 if isinstance(node, ast.Call) and node.name in REGISTRY and not REGISTRY[node.name].vectorisable:
                     self.error(node.span, f"{node.name}() cannot be used in an account rule "
                                "(account rules run column-wise over whole snapshots)")
@@ -381,7 +592,8 @@ class Checker:
                 self.infer(part, scope)
 
     # ---- tests ---------------------------------------------------------------------------------
-    def _check_test(self, test: ast.TestCase, rules: Mapping[str, CheckedRule], disabled: set[str]) -> None:
+    def _check_test(self, test: ast.TestCase, rules: Mapping[str, CheckedRule | CheckedAssumption],
+                    disabled: set[str]) -> None:
         if test.document is None or test.target is None:
             self.error(test.span, f"test \"{test.name}\" has no 'given contract {{...}}' or 'given account {{...}}'")
             return
@@ -393,7 +605,8 @@ class Checker:
         self._check_document(test.document, self.document_types(test.target), test.target)
         for expect in test.expectations:
             if expect.outcome not in OUTCOMES:
-                self.error(expect.span, f"unknown outcome '{expect.outcome}'; use passed, failed or not_applicable")
+                self.error(expect.span, f"unknown outcome '{expect.outcome}'; use "
+                           f"{', '.join(OUTCOMES[:-1])} or {OUTCOMES[-1]}")
             rule = rules.get(expect.rule_id)
             if rule is None:
                 reason = " (it is disabled)" if expect.rule_id in disabled else self._suggest(expect.rule_id, list(rules))
@@ -569,13 +782,12 @@ class Checker:
         return result
 
     def _check_pattern(self, literal: ast.Literal) -> None:
-        from compliance.dsl.saferegex import RegexError, compile_safe
+        from compliance.dsl.patterns import PatternError, compile_pattern
 
         try:
-            compile_safe(str(literal.value))
-        except RegexError as error:
-            self.error(literal.span, f"regular expression: {error.message} (at character "
-                       f"{error.offset + 1} of the pattern)")
+            compile_pattern(str(literal.value))
+        except PatternError as error:
+            self.error(literal.span, f"regular expression: {error} (RE2 syntax)")
 
     def infer_quantifier(self, expr: ast.Quantifier, scope: _Scope, allow_document: bool) -> T.Type:
         collection = self.infer(expr.collection, scope, allow_document)
@@ -729,6 +941,16 @@ def _is_path(expr: ast.Expr) -> bool:
     return False
 
 
+def _field_path(expr: ast.Expr) -> tuple[str, ...] | None:
+    """``product.type`` -> ("product", "type"); None for anything but names and fields."""
+    if isinstance(expr, ast.Name):
+        return (expr.name,)
+    if isinstance(expr, ast.Attr):
+        parent = _field_path(expr.target)
+        return None if parent is None else (*parent, expr.name)
+    return None
+
+
 def _path_text(expr: ast.Expr) -> str:
     if isinstance(expr, ast.Name):
         return expr.name
@@ -739,25 +961,13 @@ def _path_text(expr: ast.Expr) -> str:
     return "(expression)"
 
 
-def _walk(expr: Any) -> list[Any]:
-    """Every expression node below ``expr``, itself included."""
-    found = [expr]
-    for name in ("target", "index", "operand", "left", "right", "collection", "body"):
-        child = getattr(expr, name, None)
-        if child is not None and not isinstance(child, (str, bool)):
-            found.extend(_walk(child))
-    for child in getattr(expr, "args", ()) or getattr(expr, "items", ()):
-        found.extend(_walk(child))
-    for _key, child in getattr(expr, "entries", ()):
-        found.extend(_walk(child))
-    return found
-
-
 def _override(parent: ast.Rule, child: ast.Rule) -> ast.Rule:
     """A child's ``override rule`` replaces the clauses it states and keeps the parent's others."""
     given = {clause.keyword for clause in child.clauses}
     kept = tuple(clause for clause in parent.clauses if clause.keyword not in given)
-    return replace(child, clauses=kept + child.clauses, override=True)
+    return replace(child, clauses=kept + child.clauses, override=True,
+                   inherited_from=parent.inherited_from or parent.ruleset,
+                   overridden=tuple(sorted(given | set(parent.overridden))))
 
 
 def check(files: Sequence[ast.RulesetFile], document_types: DocumentTypes, sha256: str) -> Ruleset:

@@ -28,8 +28,8 @@ INDENT = "  "
 CONTINUATION = "    "   # continuation lines of a broken expression: 4 more than the clause
 
 HEADER_ORDER = ("version", "title", "jurisdiction", "extends", "source")
-CLAUSE_ORDER = ("topic", "severity", "citation", "applies_to", "for_each", "when", "require",
-                "subject", "message", "fix")
+CLAUSE_ORDER = ("topic", "severity", "citation", "source", "confidence", "applies_to", "set",
+                "for_each", "when", "require", "silence", "subject", "message", "fix")
 
 # Precedence levels, loosest first (the grammar's expr -> or_expr -> ... -> atom chain).
 OR, AND, NOT, COMPARISON, SUM, PRODUCT, UNARY, POSTFIX, ATOM = range(1, 10)
@@ -39,7 +39,7 @@ _NAME_RE = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _KEYWORDS = frozenset("""ruleset version title jurisdiction extends source override let from rule
     exception to disable because topic severity citation applies for each in when require message fix
     subject test given as of expect or and not exists missing true false any all count sum min max
-    day days week weeks month months year years""".split())
+    day days week weeks month months year years section assume set silence confidence""".split())
 
 
 # ---- public entry points ------------------------------------------------------------------------
@@ -63,9 +63,11 @@ def structure(node: Any) -> Any:
         return ("ruleset", node.name, tuple(header), tuple(structure(item) for item in node.items))
     if isinstance(node, ast.Literal):
         return ("literal", type(node.value).__name__, node.value)
-    if isinstance(node, (ast.Rule, ast.Exception_)):
+    if isinstance(node, (ast.Rule, ast.Exception_, ast.Section, ast.Assumption)):
         clauses = sorted(node.clauses, key=lambda c: _clause_rank(c.keyword))
-        head = (node.rule_id, node.title, getattr(node, "base_id", None), getattr(node, "override", None))
+        head = (getattr(node, "rule_id", None) or getattr(node, "name", None), node.title,
+                getattr(node, "base_id", None), getattr(node, "section", None),
+                getattr(node, "override", None))
         return (type(node).__name__, head,
                 tuple((c.keyword, structure(c.value)) for c in clauses))
     if isinstance(node, ast.Template):
@@ -167,7 +169,15 @@ def _p_compare(node: ast.Compare) -> tuple[str, int]:
 
 def _p_boolop(node: ast.BoolOp) -> tuple[str, int]:
     own = OR if node.op == "or" else AND
-    return f"{_expr(node.left, own)} {node.op} {_expr(node.right, own + 1)}", own
+    return f"{_side(node.left, node.op, own)} {node.op} {_side(node.right, node.op, own + 1)}", own
+
+
+def _side(node: ast.Expr, op: str, needed: int) -> str:
+    """An operand of ``and``/``or``: bracketed when it is the other one, although precedence
+    would not need it, because ``a and b or c`` is misread by people who do not know it."""
+    if isinstance(node, ast.BoolOp) and node.op != op:
+        return f"({_expr(node, OR)})"
+    return _expr(node, needed)
 
 
 def _p_not(node: ast.Not) -> tuple[str, int]:
@@ -293,7 +303,7 @@ class _Printer:
 
     # -- block trees mirroring what is printed --------------------------------------------------
     def _item_block(self, item: ast.Item) -> _Block:
-        if isinstance(item, (ast.Rule, ast.Exception_)):
+        if isinstance(item, (ast.Rule, ast.Exception_, ast.Section, ast.Assumption)):
             return _block(item.span, [_block(clause.span) for clause in item.clauses])
         if isinstance(item, ast.Param):
             children: list[_Block] = []
@@ -362,9 +372,15 @@ class _Printer:
         out.extend(inner + text for text in block.tail)
         out.append(indent + closing + suffix)
 
-    def _emit_rule(self, item: ast.Rule | ast.Exception_, block: _Block, out: list[str]) -> None:
+    def _emit_rule(self, item: ast.Rule | ast.Exception_ | ast.Section | ast.Assumption,
+                   block: _Block, out: list[str]) -> None:
         if isinstance(item, ast.Exception_):
-            head = f"exception {item.rule_id} to {item.base_id} {quote(item.title)}"
+            target = f"section {item.section}" if item.section else item.base_id
+            head = f"exception {item.rule_id} to {target} {quote(item.title)}"
+        elif isinstance(item, ast.Section):
+            head = f"section {item.name} {quote(item.title)}"
+        elif isinstance(item, ast.Assumption):
+            head = f"assume {item.rule_id} {quote(item.title)}"
         else:
             head = f"{'override ' if item.override else ''}rule {item.rule_id} {quote(item.title)}"
         out.append(_with_trailing(head, block))
@@ -377,6 +393,8 @@ class _Printer:
         out.extend(INDENT + text for text in block.tail)
 
     _emit_exception = _emit_rule
+    _emit_section = _emit_rule
+    _emit_assumption = _emit_rule
 
     def _emit_disable(self, item: ast.Disable, block: _Block, out: list[str]) -> None:
         out.append(_with_trailing(f"disable {item.rule_id} because {quote(item.reason)}", block))
@@ -428,7 +446,19 @@ def _clause_lines(clause: ast.Clause) -> list[str]:
     if keyword == "applies_to":
         return [f"{INDENT}applies to {value}"]
     if keyword == "citation":
-        return [f"{INDENT}citation {quote(value)}"]
+        cited = [quote(c.text) + (f" from {c.effective.isoformat()}" if c.effective else "") for c in value]
+        line = f"{INDENT}citation {', '.join(cited)}"
+        if len(line) <= MAX_WIDTH or len(cited) == 1:
+            return [line]
+        rest = cited[1:]
+        return [f"{INDENT}citation {cited[0]},"] + [
+            f"{INDENT}{CONTINUATION}{text}{',' if n < len(rest) - 1 else ''}" for n, text in enumerate(rest)]
+    if keyword in ("source", "confidence"):
+        return [f"{INDENT}{keyword} {quote(value) if keyword == 'source' else value}"]
+    if keyword == "silence":
+        return [f"{INDENT}silence {value.severity}" + (f" {quote(value.reason)}" if value.reason else "")]
+    if keyword == "set":
+        return [f"{INDENT}set {_expr(value.target, OR)} = {_expr(value.value, OR)}"]
     if keyword in ("message", "fix"):
         return [f"{INDENT}{keyword} {quote(value.text)}"]
     if keyword == "for_each":
@@ -440,6 +470,6 @@ def _clause_lines(clause: ast.Clause) -> list[str]:
         return [line]
     own = OR if value.op == "or" else AND
     first, *rest = _chain(value, value.op)
-    lines = [head + _expr(first, own)]
-    lines += [f"{INDENT}{CONTINUATION}{value.op} {_expr(operand, own + 1)}" for operand in rest]
+    lines = [head + _side(first, value.op, own)]
+    lines += [f"{INDENT}{CONTINUATION}{value.op} {_side(operand, value.op, own + 1)}" for operand in rest]
     return lines

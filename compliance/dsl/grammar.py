@@ -1,14 +1,13 @@
-"""grammar.lark -> LALR(1) tables (computed by Lark), and the table-driven parser that runs them.
+"""The table-driven LALR(1) parser of grammar.lark: the shipped tables, and the loop that runs them.
 
 Lark reads the grammar and computes its LALR(1) parse table, the terminals and, for each grammar
 rule, how Lark shapes its children (``?rule`` inlining, ``_helper`` splicing, ``None`` for an
 absent ``[optional]`` part). That costs ~110 ms and Lark's import another ~35 ms, so it is done
-once, by ``python -m compliance.dsl.grammar``, into ``grammar_tables.py`` (plain literals, shipped
-with the package); at run time a shift/reduce loop of a few lines runs those tables and hands each
-reduction to the AST builder exactly as Lark would. A test keeps the file in step with the grammar
-and checks the parser against Lark's own on every built-in ruleset and on mutated ones. Should the
-file ever be stale, the tables are computed from the grammar with Lark instead: a mismatch costs
-time, never correctness.
+once, by ``python tools/grammar_tables.py`` from Lark's public serialization, into
+``grammar_tables.py`` (plain literals, shipped with the package); at run time a shift/reduce loop
+of a few lines runs those tables and hands each reduction to the AST builder exactly as Lark would.
+The runtime never imports Lark. A test keeps the file in step with the grammar and checks the
+parser against Lark's own on every built-in ruleset and on mutated ones.
 """
 from __future__ import annotations
 
@@ -75,48 +74,55 @@ class Rejected(Exception):
 
 
 class LalrParser:
-    """The grammar's LALR(1) parser, building with ``builder``: one method per grammar rule (or
-    ``__default__``), called with the rule's children (tokens, None for an absent optional part,
-    and what earlier calls returned)."""
+    """The grammar's LALR(1) parser, building with a builder class: one method per grammar rule
+    (or ``__default__``), called on the builder object of each parse with the rule's children
+    (tokens, None for an absent optional part, and what earlier calls returned). The parser holds
+    no state of a parse, so parses may run at once in several threads."""
 
-    def __init__(self, builder: Any):
+    def __init__(self, builder_class: type):
         tables = load_tables()
         self.terminals = tables.terminals
         self.ignore = frozenset(tables.ignore)
         self._tables = tables
-        self._reductions = tuple(_reduction(rule, builder) for rule in tables.rules)
+        self._reductions = tuple(_reduction(rule, builder_class) for rule in tables.rules)
         # A ?rule of one symbol (expr: or_expr, sum: product, ...) passes its value up unchanged;
         # most reductions are of this kind, so they only replace the state on top of the stack.
         self._passes_up = tuple(symbol if size == 1 and inline and keep is None else None
                                 for symbol, size, _build, inline, keep, _trailing in tables.rules)
 
-    def session(self, start: str) -> "Session":
-        return Session(self._tables, self._reductions, self._passes_up, start)
+    def session(self, start: str, builder: Any) -> "Session":
+        return Session(self._tables, self._reductions, self._passes_up, start, builder)
 
 
-def _reduction(rule: tuple[Any, ...], builder: Any) -> tuple[Any, ...]:
+def _reduction(rule: tuple[Any, ...], builder_class: type) -> tuple[Any, ...]:
     symbol, size, callback, inline, keep, trailing = rule
     if symbol.startswith("_"):  # a helper rule of a repetition: its children join the parent's
-        build: Callable[[list[Any]], Any] = _as_is
+        build: Callable[[Any, list[Any]], Any] = _as_is
     else:
-        build = getattr(builder, callback, None) or partial(builder.__default__, callback, meta=None)
+        method = getattr(builder_class, callback, None)
+        build = method if method is not None else partial(_default, callback)
     return symbol, size, build, inline, keep, trailing
 
 
-def _as_is(children: list[Any]) -> list[Any]:
+def _as_is(_builder: Any, children: list[Any]) -> list[Any]:
     return children
+
+
+def _default(callback: str, builder: Any, children: list[Any]) -> Any:
+    return builder.__default__(callback, children, None)
 
 
 class Session:
     """One parse: ``accepts()`` names what can come next; ``run`` feeds the tokens and the end."""
 
-    __slots__ = ("_states", "_reductions", "_passes_up", "_stack", "_values", "_end_state")
+    __slots__ = ("_states", "_reductions", "_passes_up", "_stack", "_values", "_end_state", "_builder")
 
     def __init__(self, tables: Tables, reductions: tuple[tuple[Any, ...], ...],
-                 passes_up: tuple[str | None, ...], start: str):
+                 passes_up: tuple[str | None, ...], start: str, builder: Any):
         self._states = tables.states
         self._reductions = reductions
         self._passes_up = passes_up
+        self._builder = builder
         self._stack = [tables.start_states[start]]
         self._values: list[Any] = []
         self._end_state = tables.end_states[start]
@@ -180,125 +186,23 @@ class Session:
             if trailing:
                 kept += [None] * trailing
             children = kept
-        value = children[0] if inline and len(children) == 1 else build(children)
+        value = children[0] if inline and len(children) == 1 else build(self._builder, children)
         stack.append(self._states[stack[-1]][symbol])
         values.append(value)
 
 
-# ---- the tables: shipped, or computed by Lark -------------------------------------------------
+# ---- the shipped tables -------------------------------------------------------------------------
+
+class StaleTables(RuntimeError):
+    """grammar_tables.py was generated from another grammar.lark (a development slip: run
+    ``python tools/grammar_tables.py``)."""
+
 
 def load_tables() -> Tables:
-    text = grammar_text()
-    try:
-        from compliance.dsl import grammar_tables as shipped
+    from compliance.dsl import grammar_tables as shipped
 
-        if shipped.GRAMMAR_SHA256 == grammar_digest(text):
-            return Tables(tuple(TerminalSpec(*t) for t in shipped.TERMINALS), shipped.IGNORE,
-                          shipped.START_STATES, shipped.END_STATES, shipped.STATES, shipped.RULES)
-    except Exception:  # noqa: BLE001 - stale or unreadable tables only cost the time to compute them
-        pass
-    return compute_tables(text)
-
-
-def compute_tables(text: str) -> Tables:
-    """Lark's LALR(1) analysis of grammar ``text``, as plain data."""
-    from lark import Lark
-    from lark.lexer import PatternStr
-
-    lark = Lark(text, **OPTIONS)
-    table = lark.parser.parser._parse_table  # Lark's LALR analysis; public in spirit, not in name
-    rules = list(lark.rules)
-    number = {rule: index for index, rule in enumerate(rules)}
-    actions = {state: {str(symbol): (target if action.name == "Shift" else -1 - number[target])
-                       for symbol, (action, target) in transitions.items()}
-               for state, transitions in table.states.items()}
-    renumber = _canonical_numbering(actions, table.start_states)
-    states = tuple({symbol: (renumber[target] if target >= 0 else target)
-                    for symbol, target in sorted(actions[old].items())}
-                   for old in sorted(renumber, key=renumber.__getitem__))
-    # In the order Lark's scanner tries them (lark/lexer.py, BasicLexer): priority, then the longest
-    # possible match, then the longest pattern, then the name.
-    scanning_order = sorted(lark.terminals, key=lambda t: (-t.priority, -t.pattern.max_width,
-                                                           -len(t.pattern.value), t.name))
-    terminals = tuple(TerminalSpec(str(t.name), t.pattern.to_regexp(), t.priority, t.pattern.max_width,
-                                   t.pattern.value if isinstance(t.pattern, PatternStr) else None)
-                      for t in scanning_order)
-    return Tables(terminals, tuple(sorted(map(str, lark.lexer_conf.ignore))),
-                  {start: renumber[state] for start, state in sorted(table.start_states.items())},
-                  {start: renumber[state] for start, state in sorted(table.end_states.items())},
-                  states, tuple(_rule_shape(rule) for rule in rules))
-
-
-def _canonical_numbering(actions: dict[Any, dict[str, int]], starts: dict[str, Any]) -> dict[Any, int]:
-    """Number the states in the order a breadth-first walk from the start states meets them,
-    following symbols in sorted order. Lark's own numbering follows set iteration order and
-    changes from run to run; this one depends on the grammar alone, so the generated file does."""
-    order: dict[Any, int] = {}
-    queue = [state for _start, state in sorted(starts.items())]
-    for state in queue:
-        if state not in order:
-            order[state] = len(order)
-            queue.extend(target for _symbol, target in sorted(actions[state].items()) if target >= 0)
-    if len(order) != len(actions):
-        raise RuntimeError("a parser state cannot be reached from a start state")
-    return order
-
-
-def _rule_shape(rule: Any) -> tuple[Any, ...]:
-    """How Lark's tree builder (lark/parse_tree_builder.py) shapes the children of ``rule``."""
-    options, expansion = rule.options, rule.expansion
-    if options.empty_indices:  # a True stands where an absent optional part was, between symbols
-        marks = "".join("1" if absent else "0" for absent in options.empty_indices)
-        nones_at = [len(run) for run in marks.split("0")]
-    else:
-        nones_at = [0] * (len(expansion) + 1)
-    keep: list[tuple[int, bool, int]] = []
-    pending = 0
-    for index, symbol in enumerate(expansion):
-        pending += nones_at[index]
-        if options.keep_all_tokens or not (symbol.is_term and symbol.filter_out):
-            keep.append((index, not symbol.is_term and symbol.name.startswith("_"), pending))
-            pending = 0
-    trailing = pending + nones_at[len(expansion)]
-    needed = bool(options.empty_indices) or len(keep) < len(expansion) or any(s for _i, s, _n in keep)
-    callback = rule.alias or options.template_source or rule.origin.name
-    return (str(rule.origin.name), len(expansion), str(callback), bool(options.expand1 and not rule.alias),
-            tuple(keep) if needed else None, trailing if needed else 0)
-
-
-def generate_tables(text: str) -> str:
-    """The source of grammar_tables.py for grammar ``text``."""
-    import pprint
-
-    import lark
-
-    tables = compute_tables(text)
-
-    def literal(value: Any) -> str:
-        return pprint.pformat(value, width=100, compact=True, sort_dicts=False)
-
-    return "\n".join([
-        '"""LALR(1) tables of grammar.lark, computed by Lark: ``python -m compliance.dsl.grammar``.',
-        "",
-        "Generated; do not edit. Regenerate after changing the grammar (a test fails until you do).",
-        '"""',
-        f"GRAMMAR_SHA256 = {grammar_digest(text)!r}",
-        f"LARK_VERSION = {lark.__version__!r}",
-        f"TERMINALS = {literal(tuple((t.name, t.regexp, t.priority, t.max_width, t.literal) for t in tables.terminals))}",
-        f"IGNORE = {tables.ignore!r}",
-        f"START_STATES = {tables.start_states!r}",
-        f"END_STATES = {tables.end_states!r}",
-        f"RULES = {literal(tables.rules)}",
-        f"STATES = {literal(tables.states)}",
-        "",
-    ])
-
-
-def main() -> None:
-    target = Path(__file__).with_name("grammar_tables.py")
-    target.write_text(generate_tables(grammar_text()), encoding="utf-8")
-    print(f"wrote {target.name}")
-
-
-if __name__ == "__main__":
-    main()
+    if shipped.GRAMMAR_SHA256 != grammar_digest(grammar_text()):
+        raise StaleTables("compliance/dsl/grammar_tables.py does not match grammar.lark; "
+                          "regenerate it with: python tools/grammar_tables.py")
+    return Tables(tuple(TerminalSpec(*t) for t in shipped.TERMINALS), shipped.IGNORE,
+                  shipped.START_STATES, shipped.END_STATES, shipped.STATES, shipped.RULES)

@@ -8,7 +8,6 @@ a caret, and a message that names what was expected in words a rule author knows
 """
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -99,10 +98,11 @@ def unescape(raw: str) -> str:
 
 class _Builder:
     """Builds AST nodes at the parser's reductions: one method per grammar rule, called with the
-    rule's children (tokens, None for an absent optional part, and what earlier methods built)."""
+    rule's children (tokens, None for an absent optional part, and what earlier methods built).
+    One builder per parse: it holds what that parse reads."""
 
-    def __init__(self) -> None:
-        self.read = _Read("", [], None)
+    def __init__(self, read: _Read | None = None) -> None:
+        self.read = read if read is not None else _Read("", [], None)
 
     def __default__(self, data: str, children: list[Any], meta: Any) -> Any:  # pragma: no cover
         raise NotImplementedError(f"no AST builder for grammar rule {data!r}")
@@ -183,6 +183,19 @@ class _Builder:
         return ast.Exception_(rule_id.value, base_id.value, title.value, tuple(clauses),
                               _span(self.read, children[0], children[-1]))
 
+    def section_exception(self, children: list[Any]) -> ast.Exception_:
+        _exception, rule_id, _to, _section, name, title, *clauses = children
+        return ast.Exception_(rule_id.value, "", title.value, tuple(clauses),
+                              _span(self.read, children[0], children[-1]), section=name.value)
+
+    def section(self, children: list[Any]) -> ast.Section:
+        _section, name, title, *clauses = children
+        return ast.Section(name.value, title.value, tuple(clauses), _around(self.read, children))
+
+    def assume(self, children: list[Any]) -> ast.Assumption:
+        _assume, rule_id, title, *clauses = children
+        return ast.Assumption(rule_id.value, title.value, tuple(clauses), _around(self.read, children))
+
     def disable(self, children: list[Any]) -> ast.Disable:
         _disable, rule_id, _because, reason = children
         return ast.Disable(rule_id.value, reason.value, _span(self.read, children[0], reason))
@@ -197,7 +210,31 @@ class _Builder:
         return self._clause("severity", children[-1].value, children)
 
     def citation(self, children: list[Any]) -> ast.Clause:
-        return self._clause("citation", children[-1].value, children)
+        cited = []
+        for dated in children[1:]:
+            if not isinstance(dated, ast.DatedValue):
+                continue  # a comma
+            if not (isinstance(dated.value, ast.Literal) and isinstance(dated.value.value, str)):
+                raise self.error(dated.value.span, "a citation is a quoted text (optionally 'from DATE')")
+            cited.append(ast.DatedCitation(dated.value.value, dated.effective, dated.span))
+        return self._clause("citation", tuple(cited), children)
+
+    def rule_source(self, children: list[Any]) -> ast.Clause:
+        return self._clause("source", children[-1].value, children)
+
+    def confidence(self, children: list[Any]) -> ast.Clause:
+        return self._clause("confidence", children[-1].value, children)
+
+    def silence(self, children: list[Any]) -> ast.Clause:
+        _silence, severity, reason = children
+        value = ast.Silence(severity.value, reason.value if reason is not None else "",
+                            _around(self.read, children))
+        return self._clause("silence", value, [child for child in children if child is not None])
+
+    def set_default(self, children: list[Any]) -> ast.Clause:
+        _set, target, _equal, value = children
+        span = _span(self.read, children[0], value)
+        return ast.Clause("set", ast.SetDefault(target, value, span), span)
 
     def applies_to(self, children: list[Any]) -> ast.Clause:
         return self._clause("applies_to", children[-1].value, children)
@@ -421,30 +458,22 @@ class _Builder:
 # ---- the driver: lexer -> LALR parser -> builder -------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _machinery() -> tuple[LalrParser, Lexer, _Builder]:
-    builder = _Builder()
-    parser = LalrParser(builder)
-    return parser, Lexer(parser.terminals, parser.ignore, comment="COMMENT"), builder
-
-
-# One builder serves every parse and holds what the current one reads; the expressions inside a
-# message are read in the middle of their file's parse, hence a re-entrant lock.
-_LOCK = threading.RLock()
+def _machinery() -> tuple[LalrParser, Lexer]:
+    parser = LalrParser(_Builder)
+    return parser, Lexer(parser.terminals, parser.ignore, comment="COMMENT")
 
 
 def _parse(text: str, start: str, read: _Read, comments: list[Token] | None = None) -> Any:
-    """Parse ``text`` from grammar symbol ``start``; raises LexError, Rejected or _TooDeep."""
-    parser, lexer, builder = _machinery()
-    with _LOCK:
-        outer, builder.read = builder.read, read
-        try:
-            session = parser.session(start)
-            tokens = lexer.tokens(text, session.accepts, comments, MAX_NESTING)
-            return session.run(tokens, lambda: _end_of(text))
-        except TooDeeplyNested as nested:
-            raise _TooDeep(_span(read, nested.token, nested.token), brackets=True) from None
-        finally:
-            builder.read = outer
+    """Parse ``text`` from grammar symbol ``start``; raises LexError, Rejected or _TooDeep. Each
+    parse (a message's expressions too, read in the middle of their file's) has its own builder,
+    so parses share no state."""
+    parser, lexer = _machinery()
+    try:
+        session = parser.session(start, _Builder(read))
+        tokens = lexer.tokens(text, session.accepts, comments, MAX_NESTING)
+        return session.run(tokens, lambda: _end_of(text))
+    except TooDeeplyNested as nested:
+        raise _TooDeep(_span(read, nested.token, nested.token), brackets=True) from None
 
 
 def _end_of(text: str) -> Token:

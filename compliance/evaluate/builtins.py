@@ -136,7 +136,7 @@ def leverage_of(first: Any, second: Any = None) -> Any:
         return Leverage(first.amount / second.amount)
 
 
-# ---- liquidation maths (domain.md section 6; the numbers live in compliance.risk) -----------------
+# ---- liquidation maths (docs/sources.md, formulas; the numbers live in compliance.risk) -----------------
 
 @builtin("liquidation_drop", "liquidation_drop(leverage, maintenance) -> percent",
          "How far the price can fall before a margin loan at this leverage reaches its maintenance "
@@ -146,7 +146,22 @@ def liquidation_drop(leverage: Any, maintenance: Any) -> Any:
     if _missing(leverage, maintenance):
         return MISSING
     from compliance.risk.liquidation import liquidation_drop as exact
-    return Percent(exact(_times(leverage), _share(maintenance)))
+    return _drop(exact, leverage, maintenance)
+
+
+def _drop(formula: Callable[[Decimal, Decimal], Decimal], leverage: Any, line: Any) -> Percent:
+    """A liquidation formula at ``leverage`` and ``line``. A leverage of 0 is an account with no
+    position: nothing can be liquidated, so the room is the whole price (100%). A line outside the
+    formula's domain is a rule error at the call, not a crash."""
+    from compliance.risk.liquidation import RiskInputError
+
+    times = _times(leverage)
+    if times == 0:
+        return Percent(Decimal(1))
+    try:
+        return Percent(formula(times, _share(line)))
+    except RiskInputError as error:
+        raise UnitError(str(error)) from None
 
 
 @builtin("warning_drop", "warning_drop(leverage, warning_level) -> percent",
@@ -165,7 +180,7 @@ def close_out_drop(leverage: Any, close_out_level: Any) -> Any:
     if _missing(leverage, close_out_level):
         return MISSING
     from compliance.risk.liquidation import close_out_drop as exact
-    return Percent(exact(_times(leverage), _share(close_out_level)))
+    return _drop(exact, leverage, close_out_level)
 
 
 @builtin("collateral_ratio_drop", "collateral_ratio_drop(leverage, collateral_ratio) -> percent",
@@ -176,7 +191,7 @@ def collateral_ratio_drop(leverage: Any, ratio: Any) -> Any:
     if _missing(leverage, ratio):
         return MISSING
     from compliance.risk.liquidation import collateral_ratio_drop as exact
-    return Percent(exact(_times(leverage), _share(ratio)))
+    return _drop(exact, leverage, ratio)
 
 
 @builtin("levered_return", "levered_return(leverage, asset_return, financing_rate) -> percent",
@@ -280,8 +295,9 @@ def missing_phrases(texts: Any, phrases: Any) -> Any:
 
 
 @builtin("matches", "matches(text, pattern) -> bool",
-         "Whether the text matches a regular expression, ignoring case. Patterns run on a "
-         "linear-time engine (no backtracking), so a hostile pattern cannot hang a check.",
+         "Whether the text matches a regular expression (RE2 syntax), ignoring case. Patterns "
+         "run on Google's RE2 in linear time (no backtracking), so a hostile pattern cannot hang "
+         "a check.",
          _returns(T.BOOL, _TEXT, {"string"}), vectorisable=False)
 def matches(texts: Any, pattern: Any) -> Any:
     if texts is MISSING or pattern is MISSING:
@@ -323,10 +339,16 @@ def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(alternatives)) if alternatives else None
 
 
-@lru_cache(maxsize=256)
 def compile_pattern(pattern: str) -> Any:
-    from compliance.dsl.saferegex import compile_safe
-    return compile_safe(normalise(pattern) if pattern.strip() else pattern, ignore_case=True)
+    """The pattern as matches() runs it: normalised like the text it is matched against, on RE2."""
+    from compliance.dsl.patterns import PatternError, compile_pattern as compile_re2
+
+    # NFKC only: full-width characters read as the text is read; case is RE2's to ignore, since
+    # casefolding a pattern would turn \S into \s and \p{Han} into an unknown class.
+    try:
+        return compile_re2(unicodedata.normalize("NFKC", pattern))
+    except PatternError as error:
+        raise UnitError(f"regular expression: {error}") from None
 
 
 @builtin("lower", "lower(text) -> string", "The text in lower case.",
@@ -395,3 +417,108 @@ def days_between(start: Any, end: Any) -> Any:
     if _missing(start, end):
         return MISSING
     return Decimal((end - start).days)
+
+
+# ---- reading facts from what the document states ------------------------------------------------
+
+def _check_either(types: Sequence[T.Type]) -> T.Type:
+    if len(types) != 2:
+        raise SignatureError(f"takes 2 arguments, {len(types)} given")
+    first, second = types
+    if "any" not in (first.kind, second.kind) and first.kind != second.kind:
+        raise SignatureError(f"both arguments must be of one kind, not {first} and {second}")
+    return first if first.kind != "any" else second
+
+
+@builtin("either", "either(value, otherwise) -> value",
+         "The first value when the document states it, else the second: a term read from its key, "
+         "or failing that from the contract's text.", _check_either, vectorisable=False)
+def either(value: Any, otherwise: Any) -> Any:
+    return otherwise if value is MISSING else value
+
+
+def _check_pluck(types: Sequence[T.Type]) -> T.Type:
+    _expect(types, {"list"}, {"string"})
+    element = types[0].element
+    if element is not None and element.kind == "record":
+        return T.list_of(_common_field(element))
+    return T.list_of(T.ANY)
+
+
+def _common_field(record: T.Type) -> T.Type:
+    kinds = {field.required().kind for field in record.fields.values()}
+    return T.STRING if kinds == {"string"} else T.ANY
+
+
+@builtin("pluck", "pluck(list, field) -> list",
+         "The given field of each item of a list, leaving out items that do not state it: "
+         "pluck(clauses, \"text\") is the text of every clause.", _check_pluck, vectorisable=False)
+def pluck(items: Any, name: Any) -> Any:
+    if items is MISSING or name is MISSING:
+        return MISSING
+    picked = [item.get(name) for item in items if isinstance(item, dict)]
+    return [value for value in picked if value is not None and value is not MISSING]
+
+
+# A percentage as prose writes it: 50%, 50 %, 50.5%, 50％ (NFKC makes the full-width sign '%').
+_PERCENT_IN_TEXT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,4})?)\s?%")
+_SENTENCE_END = re.compile(r"[.;!?](?=\s|$)|[。；！？\n]")  # not the point of 50.5%
+
+
+def _percent_matches(text: str) -> list[tuple[int, Percent]]:
+    return [(found.start(), Percent(Decimal(found.group(1)) / 100))
+            for found in _PERCENT_IN_TEXT.finditer(normalise(text))]
+
+
+@builtin("percentages_in", "percentages_in(text) -> list of percent",
+         "Every percentage the text (or any text of a list) states, in order: for checking that a "
+         "warning states the figure a key gives.",
+         _returns(T.list_of(T.PERCENT), _TEXT), vectorisable=False)
+def percentages_in(texts: Any) -> Any:
+    if texts is MISSING:
+        return MISSING
+    return [value for text in _texts(texts) for _at, value in _percent_matches(text)]
+
+
+@builtin("percentage_near", "percentage_near(text, phrases) -> percent",
+         "The first percentage stated in a sentence that names one of the phrases (\"close out\", "
+         "\"平仓\"): a term the contract's text states where no key does; missing when none.",
+         _returns(T.PERCENT, _TEXT, {"list", "string"}), vectorisable=False)
+def percentage_near(texts: Any, phrases: Any) -> Any:
+    if texts is MISSING:
+        return MISSING
+    for text in _texts(texts):
+        for sentence in _SENTENCE_END.split(normalise(text)):
+            if find_phrase(sentence, phrases) is not None:
+                found = _percent_matches(sentence)
+                if found:
+                    return found[0][1]
+    return MISSING
+
+
+@builtin("says", "says(text, phrases) -> bool",
+         "True when the text (or any text of a list) says one of the phrases; missing when it does "
+         "not: prose that does not mention a term is silent on it, not a denial of it.",
+         _TEXT_CHECK, vectorisable=False)
+def says(texts: Any, phrases: Any) -> Any:
+    if texts is MISSING:
+        return MISSING
+    return True if find_phrase(texts, phrases) is not None else MISSING
+
+
+def _check_stated(types: Sequence[T.Type]) -> T.Type:
+    if len(types) != 1:
+        raise SignatureError(f"takes 1 argument, {len(types)} given")
+    return T.BOOL
+
+
+@builtin("stated", "stated(value) -> bool",
+         "True when the document states the value; missing when it does not, so a rule that only "
+         "asks for a term to be stated reports it as not stated instead of failing.",
+         _check_stated, vectorisable=False)
+def stated(value: Any) -> Any:
+    return MISSING if value is MISSING else True
+
+
+# The builtins that read prose (claims, contradictions, numbers, language) live in their own module.
+from compliance.evaluate import prose_builtins  # noqa: E402,F401  (registers them)

@@ -1,38 +1,44 @@
-"""One document -> for every rule and subject: passed, failed or not applicable, with the reason.
+"""One document -> for every rule and subject: passed, failed, not stated or not applicable, with
+the reason.
 
 An explanation names the decisive values (``leverage.fx_major = 50:1 is above the cap 30:1``) and
 the position of the document field they came from, so findings point into the YAML.
 
 Missing optional fields follow Kleene's three-valued logic: a comparison with a missing value is
-unknown; ``false and unknown`` is false, ``true or unknown`` is true. A ``when`` that is unknown makes
-the rule not applicable; a ``require`` that is unknown fails: what cannot be verified does not
-comply (write ``exists x and ...`` to say so explicitly).
+unknown; ``false and unknown`` is false, ``true or unknown`` is true. A section condition or a
+``when`` that is unknown makes the rule not applicable. A ``require`` that is unknown because the
+document is silent is *not stated* ("X is not stated: ..."), at the severity the rule's
+``silence`` clause gives (a warning by default), or *failed* where the rule says the silence is
+itself the breach (``silence breach``). Before the rules run, each assumption of the ruleset
+fills a field the document does not state (its product type) with the declared default, and
+reports that once as not stated.
 """
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from compliance.documents.model import Document, FieldPath, Position, render_path
 from compliance.dsl import ast
-from compliance.dsl.checker import CheckedException, CheckedRule, ParamDef, Ruleset
+from compliance.dsl.checker import CheckedAssumption, CheckedException, CheckedRule, ParamDef, Ruleset
 from compliance.dsl.units import DomainError, UnitError, format_value
 from compliance.errors import InputError
 from compliance.evaluate import values as V
 from compliance.evaluate.builtins import REGISTRY
 from compliance.evaluate.values import MISSING
 
-Outcome = str  # "passed" | "failed" | "not_applicable"
+Outcome = str  # "passed" | "failed" | "not_stated" | "not_applicable"
+NOT_STATED_TEXT = "not stated"   # how a value the document does not state reads in a message
 
 
 @dataclass(frozen=True)
 class Result:
-    """One rule on one subject of one document."""
+    """One rule (or assumption) on one subject of one document."""
 
-    rule: CheckedRule
+    rule: CheckedRule | CheckedAssumption
     outcome: Outcome
     subject: str
     explanation: str
@@ -40,6 +46,8 @@ class Result:
     fix: str = ""
     position: Position | None = None
     exception_id: str = ""
+    severity: str = ""          # of the finding, when it is not the rule's (a not_stated one)
+    citation: str = ""          # the provision in force on the run's date
 
 
 class Bound(NamedTuple):
@@ -271,13 +279,22 @@ class Evaluator:
             del self.reads.paths[start:]
 
     def _missing_reads(self, expr: ast.Expr, env: Mapping[str, Bound]) -> str:
+        absent = self.absent_fields(expr, env)
+        if absent:
+            return f"{', '.join(absent)} is missing"
+        return f"{self.source(expr)} cannot be determined"
+
+    def absent_fields(self, expr: ast.Expr, env: Mapping[str, Bound]) -> list[str]:
+        """The document fields ``expr`` reads that the document does not state (deepest paths,
+        in reading order, without repeats); the reads stay recorded for positions."""
         start = len(self.reads.paths)
         self.value(expr, env)
-        absent = [render_path(path) for path in self.reads.paths[start:]
-                  if self._lookup(path) is MISSING]
-        if absent:
-            return f"{', '.join(dict.fromkeys(absent))} is missing"
-        return f"{self.source(expr)} cannot be determined"
+        reads = self.reads.paths[start:]
+        absent = [path for path in reads if self._lookup(path) is MISSING]
+        # reading margin.close_out_level reads margin first: name only the deepest path
+        deepest = [path for path in absent
+                   if not any(other[:len(path)] == path and other != path for other in absent)]
+        return list(dict.fromkeys(render_path(path) for path in deepest))
 
     def _lookup(self, path: FieldPath) -> Any:
         node: Any = self.document.data
@@ -419,24 +436,26 @@ def domain_error(span: ast.Span, message: str) -> InputError:
 
 def evaluate_rule(rule: CheckedRule, evaluator: Evaluator) -> list[Result]:
     results = []
+    citation = rule.citation_on(evaluator.as_of)
     for label, env, path in subjects(rule, evaluator):
         try:
-            results.append(_evaluate_subject(rule, evaluator, label, env, path))
+            result = _evaluate_subject(rule, evaluator, label, env, path)
         except UnitError as error:
             position = evaluator.document.position_of(path) if path else None
-            results.append(Result(rule, "failed", label, f"cannot be evaluated: {error}",
-                                  message=f"{rule.title}: cannot be evaluated: {error}",
-                                  position=position or evaluator.document.position_of(())))
+            result = Result(rule, "failed", label, f"cannot be evaluated: {error}",
+                            message=f"{rule.title}: cannot be evaluated: {error}",
+                            position=position or evaluator.document.position_of(()))
+        results.append(replace(result, citation=citation) if citation != result.citation else result)
     return results
 
 
 def _evaluate_subject(rule: CheckedRule, evaluator: Evaluator, label: str,
                       env: Mapping[str, Bound], path: FieldPath | None) -> Result:
     document = evaluator.document
-    if rule.when is not None:
-        applies = evaluator.value(rule.when, env)
+    for condition in (*rule.scope, *((rule.when,) if rule.when is not None else ())):
+        applies = evaluator.value(condition, env)
         if applies is not True:
-            why = evaluator.explain(rule.when, env) if applies is False else "its condition cannot be determined"
+            why = evaluator.explain(condition, env) if applies is False else "its condition cannot be determined"
             return Result(rule, "not_applicable", label, f"does not apply: {why}",
                           position=document.position_of(path) if path else None)
     requirement, message, fix, exception = rule.require, rule.message, rule.fix, None
@@ -458,6 +477,8 @@ def _evaluate_subject(rule: CheckedRule, evaluator: Evaluator, label: str,
         return Result(rule, "passed", label, "complies", exception_id=_id(exception),
                       position=document.position_of(path) if path else None)
     evaluator.reads.paths = evaluator.reads.paths[:start]
+    if holds is MISSING:
+        return _not_stated(rule, evaluator, label, env, path, requirement, fix, exception)
     explanation = evaluator.explain(requirement, env)
     decisive = _decisive_path(rule, evaluator, env, start, path)
     subject = label or (render_path(decisive) if decisive else "")
@@ -466,6 +487,38 @@ def _evaluate_subject(rule: CheckedRule, evaluator: Evaluator, label: str,
                   message=render_template(message, evaluator, env) if message else rule.title,
                   fix=render_template(fix, evaluator, env) if fix else "",
                   position=position, exception_id=_id(exception))
+
+
+def _not_stated(rule: CheckedRule, evaluator: Evaluator, label: str, env: Mapping[str, Bound],
+                path: FieldPath | None, requirement: ast.Expr, fix: ast.Template | None,
+                exception: CheckedException | None) -> Result:
+    """The document is silent on what the requirement reads: "X is not stated: <why it matters>",
+    a not_stated finding at the rule's silence severity, or a failure where silence is the breach."""
+    start = len(evaluator.reads.paths)
+    absent = evaluator.absent_fields(requirement, env)
+    decisive = _decisive_path(rule, evaluator, env, start, path)
+    subject = label or (render_path(decisive) if decisive else "")
+    position = evaluator.document.position_of(decisive) if decisive else evaluator.document.position_of(())
+    reason = rule.silence_reason or rule.title
+    unset = [name for name in _names(requirement) if evaluator.params.get(name, None) is MISSING]
+    if absent:
+        stated = f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not stated"
+    elif unset:  # a parameter without a value on the run's date: the document is not at fault
+        stated = f"{evaluator.source(requirement)} cannot be decided on {evaluator.as_of.isoformat()} ({', '.join(unset)} has no value then)"
+    else:  # the fields are there, but their text does not say what the rule looks for
+        stated = "the document's text does not state it"
+    message = f"{stated}: {reason}"
+    shown_fix = render_template(fix, evaluator, env) if fix else (f"state {' and '.join(absent)}" if absent else "")
+    if rule.silence == "breach":
+        return Result(rule, "failed", subject, f"{stated} (its silence is the breach)", message=message,
+                      fix=shown_fix, position=position, exception_id=_id(exception))
+    return Result(rule, "not_stated", subject, stated, message=message, fix=shown_fix,
+                  position=position, exception_id=_id(exception), severity=rule.silence)
+
+
+def _names(expr: ast.Expr) -> list[str]:
+    """The plain names an expression reads (parameters among them), in order, without repeats."""
+    return list(dict.fromkeys(node.name for node in ast.walk(expr) if isinstance(node, ast.Name)))
 
 
 def _id(exception: CheckedException | None) -> str:
@@ -502,28 +555,72 @@ def render_template(template: ast.Template, evaluator: Evaluator, env: Mapping[s
             value = evaluator.value(part, env)
         except UnitError as error:
             value = f"<{error}>"
+        if value is MISSING:
+            value = NOT_STATED_TEXT
         out.append(value if isinstance(value, str) else format_value(value))
     return "".join(out)
+
+
+def apply_assumptions(ruleset: Ruleset, document: Document, params: Mapping[str, Any],
+                      as_of: _dt.date) -> tuple[Document, list[Result]]:
+    """The document as the rules read it: each field an assumption covers that the document does
+    not state, set to its default; and one not_stated result per assumption that was needed."""
+    results: list[Result] = []
+    data = document.data
+    for assumption in ruleset.assumptions:
+        if assumption.target != document.kind or _get(data, assumption.path) is not MISSING:
+            continue
+        evaluator = Evaluator(document, params, as_of, ruleset.sources)
+        value = evaluator.value(assumption.value, {})
+        data = _with(data, assumption.path, value)
+        field = render_path(assumption.path)
+        stated = f"{field} is not stated: {assumption.title}"
+        message = render_template(assumption.message, evaluator, {}) if assumption.message else stated
+        results.append(Result(assumption, "not_stated", field,
+                              f"{field} is missing; read as {format_value(value)}", message=message,
+                              fix=f"state {field}", position=document.position_of(assumption.path[:-1]),
+                              severity=assumption.severity, citation=assumption.citation_on(as_of)))
+    if data is document.data:
+        return document, results
+    return replace(document, data=data), results
+
+
+def _get(data: Any, path: FieldPath) -> Any:
+    node = data
+    for part in path:
+        node = node.get(part, MISSING) if isinstance(node, dict) else MISSING
+        if node is None:
+            return MISSING
+    return node
+
+
+def _with(data: dict[str, Any], path: FieldPath, value: Any) -> dict[str, Any]:
+    """A copy of ``data`` with ``path`` set (the documents themselves are never changed)."""
+    head, *rest = path
+    if not rest:
+        return {**data, head: value}
+    child = data.get(head)
+    return {**data, head: _with(child if isinstance(child, dict) else {}, tuple(rest), value)}
 
 
 def evaluate_document(ruleset: Ruleset, document: Document, as_of: _dt.date,
                       rules: Sequence[CheckedRule] | None = None,
                       params: Mapping[str, Any] | None = None) -> list[Result]:
-    """Every rule of the document's kind, on every subject."""
+    """The ruleset's assumptions, then every rule of the document's kind, on every subject."""
     chosen = rules if rules is not None else [r for r in ruleset.rules if r.target == document.kind]
     in_force = params if params is not None else params_as_of(ruleset, as_of, document)
+    document, results = apply_assumptions(ruleset, document, in_force, as_of)
     evaluator = Evaluator(document, in_force, as_of, ruleset.sources)
-    results: list[Result] = []
     for rule in chosen:
         results.extend(evaluate_rule(rule, evaluator))
     return results
 
 
 def overall(results: Sequence[Result]) -> Outcome:
-    """A rule's outcome over all its subjects: failed if any failed, passed if any passed."""
+    """A rule's outcome over all its subjects: failed if any failed, else not stated if any was
+    silent, else passed if any passed, else not applicable."""
     outcomes = {result.outcome for result in results}
-    if "failed" in outcomes:
-        return "failed"
-    if "passed" in outcomes:
-        return "passed"
+    for outcome in ("failed", "not_stated", "passed"):
+        if outcome in outcomes:
+            return outcome
     return "not_applicable"

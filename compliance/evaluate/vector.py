@@ -27,8 +27,8 @@ from compliance.evaluate.values import MISSING
 
 BOUNDARY_BAND = 1e-9
 EPS = 2.0 ** -52          # twice float64's unit roundoff: a safe bound for one rounding
-NOT_APPLICABLE, PASSED, FAILED = 0, 1, 2
-OUTCOME_NAMES = ("not_applicable", "passed", "failed")
+NOT_APPLICABLE, PASSED, FAILED, NOT_STATED = 0, 1, 2, 3
+OUTCOME_NAMES = ("not_applicable", "passed", "failed", "not_stated")
 
 
 class Unsupported(Exception):
@@ -353,6 +353,8 @@ class Compiler:
                 np.broadcast_to(~(margin > 0), (self.n,)) & _rows(exposure.valid & equity.valid, self.n))
             return Num(values, exposure.valid & equity.valid & positive, "leverage", exact=False,
                        error=error, undecided=undecided)
+        if name in _DROPS and len(args) == 2 and all(isinstance(arg, Num) for arg in args):
+            return self._drop(name, args[0], args[1])
         if name == "abs" and isinstance(args[0], Num):
             return Num(np.abs(args[0].values), args[0].valid, args[0].unit, args[0].currency,
                        exact=args[0].exact, error=args[0].error, undecided=args[0].undecided)
@@ -360,6 +362,42 @@ class Compiler:
             from compliance.dsl.units import margin_for_leverage
             return _constant(margin_for_leverage(Leverage(Decimal(repr(float(args[0].values))))))
         raise Unsupported(f"{name}() over columns")
+
+
+    def _drop(self, name: str, leverage: Num, line: Num) -> Num:
+        """liquidation_drop, warning_drop, close_out_drop and collateral_ratio_drop over columns:
+        the formulas of compliance.risk.liquidation in float, clamped to [0, 1], 100% for a
+        leverage of 0 (no position). Rows where the line leaves the formula's domain, or where the
+        result lies within rounding of a kink of the formula, go to the exact evaluator, which
+        reports the error at the call."""
+        lev = np.broadcast_to(np.asarray(leverage.values, dtype=float), (self.n,))
+        m = np.broadcast_to(np.asarray(line.values, dtype=float), (self.n,))
+        valid = _rows(leverage.valid, self.n) & _rows(line.valid, self.n)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if name == "collateral_ratio_drop":
+                formula = 1.0 - m * (lev - 1.0) / lev
+                outside = ~(m > 0)
+            elif name == "close_out_drop":
+                formula = np.where(m >= 1.0, 0.0, np.where(lev <= m, 1.0, (1.0 - m) / (lev - m)))
+                outside = m < 0
+            else:
+                formula = (1.0 - m * lev) / (lev * (1.0 - m))
+                outside = ~((m >= 0) & (m < 1))
+            values = np.where(lev == 0, 1.0, np.clip(formula, 0.0, 1.0))
+        outside |= lev < 0
+        # The inputs' error, amplified by the formula near its poles: bounded generously; rows
+        # near a kink (the clamp at 0 or 1, m*L near 1, L near m) are decided exactly.
+        scale = np.abs(lev) + np.abs(m) + 1.0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            error = 1e3 * (np.asarray(leverage.bound()) + np.asarray(line.bound()) + EPS) * scale * scale
+            near_kink = (np.abs(formula) <= error) | (np.abs(formula - 1.0) <= error) \
+                | (np.abs(m * lev - 1.0) <= error) | (np.abs(lev - m) <= error) | (lev == 0) \
+                | ~np.isfinite(formula)
+        undecided = (leverage.undecided | line.undecided | (valid & (outside | near_kink)))
+        return Num(values, valid & ~outside, "percent", exact=False, error=error, undecided=undecided)
+
+
+_DROPS = ("liquidation_drop", "warning_drop", "close_out_drop", "collateral_ratio_drop")
 
 
 def _rows(mask: Any, n: int) -> np.ndarray:
@@ -413,7 +451,7 @@ def _arith_unit(op: str, left: Num, right: Num) -> str:
 @dataclass(frozen=True)
 class RuleOutcomes:
     rule: CheckedRule
-    outcomes: np.ndarray          # int8 per row: NOT_APPLICABLE, PASSED, FAILED
+    outcomes: np.ndarray          # int8 per row: NOT_APPLICABLE, PASSED, FAILED, NOT_STATED
     fallback_rows: int            # rows settled by the exact scalar evaluator
     vectorised: bool              # False when the rule could not be compiled at all
 
@@ -441,10 +479,11 @@ def _vector_outcomes(rule: CheckedRule, compiler: Compiler) -> np.ndarray:
     n = compiler.n
     applies = np.ones(n, dtype=bool)
     undecided = np.zeros(n, dtype=bool)
-    if rule.when is not None:
-        when = compiler.condition(rule.when)
-        applies = _rows(when.value & when.known, n).copy()
-        undecided |= _rows(when.undecided, n)
+    for condition in (*rule.scope, *((rule.when,) if rule.when is not None else ())):
+        when = compiler.condition(condition)
+        # a row already outside an earlier condition does not depend on this one
+        undecided |= applies & _rows(when.undecided, n)
+        applies &= _rows(when.value & when.known, n)
     outcomes = np.full(n, NOT_APPLICABLE, dtype=np.int8)
     remaining = applies.copy()
     requirements: list[tuple[np.ndarray, ast.Expr]] = []
@@ -456,12 +495,15 @@ def _vector_outcomes(rule: CheckedRule, compiler: Compiler) -> np.ndarray:
         if exception.require is not None:
             requirements.append((hit, exception.require))
     requirements.append((remaining, rule.require))
+    silent = FAILED if rule.silence == "breach" else NOT_STATED
     for rows, requirement in requirements:
         holds = compiler.condition(requirement)
         undecided |= rows & _rows(holds.undecided, n)
-        passed = _rows(holds.value & holds.known, n)
+        known = _rows(holds.known, n)
+        passed = known & _rows(holds.value, n)
         outcomes[rows & passed] = PASSED
-        outcomes[rows & ~passed] = FAILED
+        outcomes[rows & known & ~passed] = FAILED
+        outcomes[rows & ~known] = silent
     compiler.undecided = undecided
     return outcomes
 
@@ -470,7 +512,7 @@ def _scalar_outcomes(rule: CheckedRule, snapshot: Any, params: Mapping[str, Any]
                      rows: np.ndarray, ruleset: Ruleset | None) -> np.ndarray:
     from compliance.evaluate.scalar import Evaluator, evaluate_rule, overall
 
-    codes = {"not_applicable": NOT_APPLICABLE, "passed": PASSED, "failed": FAILED}
+    codes = {name: code for code, name in enumerate(OUTCOME_NAMES)}
     result = np.empty(rows.size, dtype=np.int8)
     sources = ruleset.sources if ruleset is not None else {}
     for position, row in enumerate(rows):
@@ -479,9 +521,39 @@ def _scalar_outcomes(rule: CheckedRule, snapshot: Any, params: Mapping[str, Any]
     return result
 
 
+@dataclass(frozen=True)
+class AssumedColumn:
+    """An assumption of the ruleset that a snapshot needed: ``rows`` accounts did not state
+    ``column`` and are read with ``value``."""
+
+    assumption: Any          # CheckedAssumption
+    column: str
+    value: str
+    rows: int
+
+
+def apply_column_assumptions(ruleset: Ruleset, snapshot: Any, params: Mapping[str, Any],
+                             as_of: _dt.date) -> tuple[Any, list[AssumedColumn]]:
+    """The snapshot as the account rules read it: each column an assumption covers, filled with
+    its default where the snapshot does not state it (the column absent, or empty cells)."""
+    from compliance.documents.model import Document
+    from compliance.evaluate.scalar import Evaluator
+
+    assumed: list[AssumedColumn] = []
+    for assumption in ruleset.assumptions:
+        if assumption.target != "account" or len(assumption.path) != 1:
+            continue
+        value = Evaluator(Document("account", "", {}), params, as_of).value(assumption.value, {})
+        snapshot, rows = snapshot.with_default(assumption.path[0], value)
+        if rows:
+            assumed.append(AssumedColumn(assumption, assumption.path[0], value, rows))
+    return snapshot, assumed
+
+
 def evaluate_snapshot(ruleset: Ruleset, snapshot: Any, as_of: _dt.date,
                       params: Mapping[str, Any] | None = None) -> list[RuleOutcomes]:
-    """Every account rule of the ruleset over the snapshot."""
+    """Every account rule of the ruleset over the snapshot (already passed through
+    :func:`apply_column_assumptions` by the caller that reports them)."""
     from compliance.evaluate.scalar import params_as_of
 
     in_force = params if params is not None else params_as_of(ruleset, as_of)

@@ -55,6 +55,7 @@ def _finding_view(finding: Finding, title: str) -> dict[str, Any]:
         "message": finding.message, "citation": finding.citation, "fix": finding.fix,
         "waived": finding.waived, "waiver_reason": finding.waiver_reason,
         "document_id": finding.document_id, "ruleset": finding.ruleset,
+        "outcome": finding.outcome, "not_stated": finding.outcome == "not_stated",
     }
 
 
@@ -125,6 +126,7 @@ def report_context(report: Report, *, fail_on: str = "error") -> dict[str, Any]:
         "summary": {"errors": summary.errors, "warnings": summary.warnings, "info": summary.info,
                     "rules_evaluated": summary.rules_evaluated, "passed": summary.passed,
                     "not_applicable": summary.not_applicable, "waived": summary.waived,
+                    "not_stated": summary.not_stated,
                     "documents": len(documents)},
         "documents": documents,
         "groups": _topic_groups(report, open_findings),

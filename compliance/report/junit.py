@@ -26,7 +26,8 @@ def _clean(text: str) -> str:
 
 
 def _finding_text(finding: Finding) -> str:
-    lines = [f"{finding.severity}: {finding.rule_id} at {location(finding)}",
+    stated = " (not stated)" if finding.outcome == "not_stated" else ""
+    lines = [f"{finding.severity}{stated}: {finding.rule_id} at {location(finding)}",
              f"{finding.subject}: {finding.message}" if finding.subject else finding.message]
     if finding.citation:
         lines.append(f"citation: {finding.citation}")
@@ -51,8 +52,10 @@ def _testcase(parent: ET.Element, classname: str, name: str, findings: Sequence[
     if failing:
         first = failing[0]
         message = first.message if len(failing) == 1 else f"{len(failing)} findings: {first.message}"
-        failure = ET.SubElement(case, "failure", {"message": _clean(message),
-                                                  "type": worst_severity(failing)})
+        kind = worst_severity(failing)
+        if all(f.outcome == "not_stated" for f in failing):
+            kind += " (not stated)"
+        failure = ET.SubElement(case, "failure", {"message": _clean(message), "type": kind})
         failure.text = _clean("\n\n".join(_finding_text(f) for f in failing))
         counts.failures += 1
     elif outcome == "not_applicable":

@@ -74,8 +74,9 @@ def summary_line(report: Report) -> str:
     summary = report.summary
     documents = len(document_paths(report))
     noun = plural(documents, "snapshot") if report.kind == "audit" else plural(documents, "contract")
+    stated = f" ({summary.not_stated} not stated)" if summary.not_stated else ""
     return (f"{plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')}, "
-            f"{summary.info} info in {noun}; {plural(summary.passed, 'rule')} passed, "
+            f"{summary.info} info{stated} in {noun}; {plural(summary.passed, 'rule')} passed, "
             f"{summary.not_applicable} not applicable, {summary.waived} waived")
 
 
@@ -83,6 +84,8 @@ def _finding_lines(finding: Finding, title: str, paint: Callable[[str, str], str
     head = f"  {paint(finding.severity, f'{finding.severity:<7}')} {paint('bold', finding.rule_id)}"
     if title:
         head += f"  {title}"
+    if finding.outcome == "not_stated":
+        head += "  " + paint("dim", "[not stated]")
     if finding.waived:
         head += "  " + paint("waived", f"[waived: {finding.waiver_reason or 'no reason given'}]")
     lines = [head]

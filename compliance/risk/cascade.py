@@ -6,8 +6,8 @@ Model (docs/risk.md discusses the assumptions):
 * all accounts hold long exposure to one price, ``P = 1 + x`` relative to the snapshot;
 * an account's equity is ``equity + exposure·x`` and its required margin scales with the value
   of its exposure, ``margin_used·(1 + x)``; it is closed out when its equity is below
-  ``close_out_level`` times that margin (ESMA: "falls below half", domain.md §1.5), or at or
-  below it with ``inclusive=True`` (a platform's choice, domain.md §5);
+  ``close_out_level`` times that margin (ESMA: "falls below half", docs/sources.md, EU), or at or
+  below it with ``inclusive=True`` (a platform's choice, docs/sources.md, house policy);
 * a closed-out account sells its whole exposure. The sales of a round move the price by
   ``price_impact`` times the share of the book's initial exposure sold (linear, permanent
   impact: 0.5 means selling 10% of the book lowers the price by 5 points); the round's sales fill

@@ -5,7 +5,7 @@ such as "liquidation room at least 10%" must not flip on a float rounding), and 
 (``*_array``) for snapshot columns and the Monte Carlo. The two agree to float precision
 (tests/risk/test_liquidation.py checks this with hypothesis).
 
-Notation of domain.md §6: ``L`` is leverage, position value over the client's own equity at entry;
+Notation of docs/sources.md, formulas: ``L`` is leverage, position value over the client's own equity at entry;
 ``m`` is the maintenance requirement as equity over position value. All drops are fractions of
 the entry price (0.0476 is a 4.76% fall), clamped to ``[0, 1]``: 0 means there is no room at all
 (the position opens at or below the line), 1 means only a fall to zero reaches the line.
@@ -46,7 +46,7 @@ def liquidation_drop(leverage: Decimal, maintenance: Decimal) -> Decimal:
     """Price fall that takes a margin-loan position down to its maintenance line.
 
     Position ``V0 = L·E0``, debt ``D = (L-1)·E0``; the line is reached when
-    ``(V - D) / V = m``, i.e. ``V = D / (1 - m)``, so (domain.md §6)
+    ``(V - D) / V = m``, i.e. ``V = D / (1 - m)``, so (docs/sources.md, formulas)
 
         p* = 1 - (L-1) / (L·(1-m)) = (1 - m·L) / (L·(1 - m)).
 
@@ -87,7 +87,7 @@ def close_out_drop(leverage: Decimal, close_out_level: Decimal) -> Decimal:
     This is :func:`liquidation_drop` with ``m = c/L`` (equity over position value at the line):
     a 30:1 CFD with a 50% close-out has ``p* = 0.5 / 29.5 = 1.69%``. Were the margin frozen at
     the opening notional the room would be ``(1 - c)/L = 1.67%``; the marked-to-market form is the
-    one the close-out rule of domain.md §1.5 describes ("initial margin protection for all open
+    one the close-out rule of docs/sources.md, EU describes ("initial margin protection for all open
     CFDs", valued now). ``c >= 1`` leaves no room (0); ``L <= c < 1`` is never closed out (1).
     """
     _check_leverage(leverage)
@@ -106,7 +106,7 @@ def collateral_ratio_drop(leverage: Decimal, ratio: Decimal) -> Decimal:
     """Price fall that takes the Chinese 维持担保比例 (assets / liabilities) down to ``ratio``.
 
     Assets ``L·E0·(1-p)``, liabilities ``(L-1)·E0``: the line is reached at
-    ``p = 1 - R·(L-1)/L`` (domain.md §6); the same as :func:`liquidation_drop` with
+    ``p = 1 - R·(L-1)/L`` (docs/sources.md, formulas); the same as :func:`liquidation_drop` with
     ``m = 1 - 1/R``. At 3x the 150% line gives 0: the account opens on the line.
     """
     _check_leverage(leverage)

@@ -1,7 +1,7 @@
 """What financing does to return and risk: levered return, volatility, Sharpe, break-even.
 
 Annual figures, for a long position of ``L`` times the client's equity financed at rate ``c``
-(domain.md §6): own funds 1 and borrowed ``L-1`` earn ``L·r`` and cost ``(L-1)·c``. Exact
+(docs/sources.md, formulas): own funds 1 and borrowed ``L-1`` earn ``L·r`` and cost ``(L-1)·c``. Exact
 ``Decimal`` versions for the rules DSL, numpy versions (``*_array``) for columns; numpy is
 imported lazily (see liquidation.py).
 """

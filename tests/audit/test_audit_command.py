@@ -402,3 +402,42 @@ def test_parquet_and_csv_give_the_same_counts(capsys, files, tmp_path):
     for a, b in zip(from_csv["audit"]["rule_counts"], from_parquet["audit"]["rule_counts"]):
         assert {k: v for k, v in a.items() if k not in strip} == {k: v for k, v in b.items() if k not in strip}
     assert from_csv["summary"] == from_parquet["summary"]
+
+
+def test_liquidation_room_in_an_account_rule_over_a_row_with_no_exposure(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A row with no position has leverage 0: the room is the whole price, not an internal error,
+    and the rule runs vectorised, not silently row by row."""
+    from compliance.cli import main
+    from compliance.documents.snapshot import load_snapshot
+    from compliance.dsl.loader import load_ruleset
+    from compliance.evaluate.scalar import params_as_of
+    from compliance.evaluate.vector import evaluate_rule_columns
+    import datetime as dt
+
+    rules = tmp_path / "room.rules"
+    rules.write_text('''ruleset room
+  version "1"
+
+rule ROOM-1 "at least 10% of room before the 25% maintenance"
+  topic margin_close_out
+  severity error
+  citation "house"
+  applies to account
+  when equity > 0
+  require liquidation_drop(leverage_of(exposure, equity), 25%) >= 10%
+''', encoding="utf-8")
+    snapshot = tmp_path / "book.csv"
+    snapshot.write_text("account_id,client_category,balance,equity,margin_used,exposure\n"
+                        "A1,retail,100,100,0,0\nA2,retail,100,100,50,400\nA3,retail,100,100,50,300\n",
+                        encoding="utf-8")
+    code = main(["audit", str(snapshot), "--ruleset", str(rules), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in err and "internal error" not in err
+    import json
+    findings = json.loads(out)["findings"]
+    # 4x at 25% maintenance opens on the line (0% of room); 3x has 11.11%; no position has 100%
+    assert [f["subject"] for f in findings if f["rule_id"] == "ROOM-1"] == ["A2"]
+    ruleset = load_ruleset(str(rules))
+    outcome = evaluate_rule_columns(ruleset.rules[0], load_snapshot(str(snapshot)),
+                                    params_as_of(ruleset, dt.date(2026, 1, 1)), dt.date(2026, 1, 1), ruleset)
+    assert outcome.vectorised

@@ -108,7 +108,7 @@ A3,retail,2000,2000,500,5000,EUR,true,gold,y
 A4,retail,100,-50,200,4000,EUR,true,gold,y
 """
 # What the ESMA account rules make of them (equity / margin used; exposure / equity):
-#   A1  40%: below 50%, close-out (MCO-1);    75:1 above the 30:1 fx_major cap (LEV-1)
+#   A1  40%: below 50%, close-out (MCO-1);    margin 3.33% of exposure: the fx_major minimum (LEV-1)
 #   A2  50%: exactly at the line (MCO-2);      30:1 at the cap
 #   A3 400%: fine;                             2.5:1
 #   A4 negative equity under NBP (NBP-1) and below 50% (MCO-1); no leverage without equity
@@ -153,7 +153,9 @@ def test_audit_json_carries_counts_levels_metrics_and_stress(snapshot: Path, tmp
     assert counts["ESMA-ACC-MCO-1"]["breaches"] == 2                  # A1 and A4
     assert counts["ESMA-ACC-MCO-2"]["breaches"] == 1                  # A2
     assert counts["ESMA-ACC-NBP-1"]["breaches"] == 1                  # A4
-    assert counts["ESMA-ACC-LEV-1"]["breaches"] == 1                  # A1
+    # leverage is judged on the margin collected when positions were opened, not on equity now:
+    # A1's 1,000 is 3.33% of its 30,000, exactly the fx_major minimum
+    assert counts["ESMA-ACC-LEV-1"]["breaches"] == 0
     # without a money 'subject' clause the money involved is the breaching accounts' exposure
     assert counts["ESMA-ACC-NBP-1"]["money_column"] == "exposure"
     assert counts["ESMA-ACC-NBP-1"]["money_involved"] == "4000.00"    # A4
@@ -163,8 +165,13 @@ def test_audit_json_carries_counts_levels_metrics_and_stress(snapshot: Path, tmp
     # the summary counts breaching accounts by severity
     errors = sum(row["breaches"] for row in audit["rule_counts"] if row["severity"] == "error")
     warnings = sum(row["breaches"] for row in audit["rule_counts"] if row["severity"] == "warning")
-    # errors: MCO-1 (A1, A4) + NBP-1 (A4); warnings: MCO-2 (A2) + LEV-1 (A1, a warning once opened)
-    assert (report["summary"]["errors"], report["summary"]["warnings"]) == (errors, warnings) == (3, 2)
+    # errors: MCO-1 (A1, A4) + NBP-1 (A4); warnings: MCO-2 (A2), and once for the snapshot, which
+    # has no product_type column: its accounts are audited as CFD accounts (ESMA-SCOPE-3)
+    assert (errors, warnings) == (3, 1)
+    assert (report["summary"]["errors"], report["summary"]["warnings"]) == (3, 2)
+    assert report["summary"]["not_stated"] == 1
+    [assumed] = [f for f in report["findings"] if f["rule_id"] == "ESMA-SCOPE-3"]
+    assert assumed["outcome"] == "not_stated" and assumed["subject"] == "product_type"
 
     metrics = audit["metrics"]
     assert metrics["accounts"] == 4
@@ -195,3 +202,30 @@ def test_audit_without_extra_columns_lists_none_ignored(tmp_path: Path) -> None:
     report = audit_snapshot(str(path), "esma_like", as_of=AS_OF)
     assert "ignored_columns" not in report.extra
     assert report.extra["accounts"] == 4
+
+
+def test_the_contract_s_stricter_close_out_level_reaches_the_rules(tmp_path: Path) -> None:
+    """--contract feeds the contract's levels to the rules, not only to the metrics: accounts
+    under a contract that closes out at 60% are judged at 60% (the platform promised it)."""
+    import datetime as dt
+
+    from compliance.audit.run import audit_snapshot
+
+    book = tmp_path / "book.csv"
+    book.write_text("account_id,client_category,balance,equity,margin_used,exposure,product_type\n"
+                    "A1,retail,1000,550,1000,30000,cfd\nA2,retail,1000,450,1000,30000,cfd\n", encoding="utf-8")
+    contract = tmp_path / "contract.yaml"
+    contract.write_text("kind: contract\nid: C60\nproduct: {type: cfd}\nmargin: {close_out_level: 60%}\n",
+                        encoding="utf-8")
+    looser = tmp_path / "looser.yaml"
+    looser.write_text("kind: contract\nid: C40\nproduct: {type: cfd}\nmargin: {close_out_level: 40%}\n",
+                      encoding="utf-8")
+
+    def breaches(contract_path: Path | None) -> list[str]:
+        report = audit_snapshot(str(book), "esma_like", as_of=dt.date(2026, 1, 1),
+                                contract_path=str(contract_path) if contract_path else None)
+        return sorted(f.subject for f in report.findings if f.rule_id == "ESMA-ACC-MCO-1")
+
+    assert breaches(None) == ["A2"]                 # the law's 50%
+    assert breaches(contract) == ["A1", "A2"]       # the contract's 60%
+    assert breaches(looser) == ["A2"]               # a looser contract does not loosen the law

@@ -463,3 +463,59 @@ def test_text_table_aligns_chinese_by_display_width() -> None:
     assert lines[0] == "类别    跌幅"
     assert lines[2] == "股票  35.00%"
     assert lines[3] == "fx     1.69%"
+
+
+# ---------------------------------------------------------------------------------------------
+# Every bundled template, and only the figures the product's regime requires
+# ---------------------------------------------------------------------------------------------
+
+TEMPLATE_FILES = sorted((ROOT / "contract_templates").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("template", TEMPLATE_FILES, ids=[p.stem for p in TEMPLATE_FILES])
+def test_every_template_has_a_statement(template: Path, lang: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert cli.main(["disclose", str(template), "--lang", lang]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.strip()
+
+
+MARGIN_LOAN = """\
+kind: contract
+id: LOAN-1
+product: {type: margin_loan, base_currency: CNY}
+provider: {name: Example Securities}
+leverage: {equity: "2:1"}
+margin: {close_out_collateral_ratio: 130%, warning_collateral_ratio: 150%}
+financing: {annual_rate: 6%, day_count: ACT/365}
+fees: []
+"""
+
+
+def test_a_margin_loan_needs_neither_the_esma_loss_percentage_nor_nbp(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "loan.yaml"
+    path.write_text(MARGIN_LOAN, encoding="utf-8")
+    assert cli.main(["disclose", str(path), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    # no negative balance protection stated: the statement says losses can exceed the deposit
+    assert "you can lose more than the money and securities you deposit" in out
+    assert "accounts lost money" not in out   # no loss percentage stated, none invented
+
+
+def test_a_cfd_still_needs_the_loss_percentage_and_nbp(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "cfd.yaml"
+    path.write_text(MARGIN_LOAN.replace("margin_loan", "cfd").replace(
+        "margin: {close_out_collateral_ratio: 130%, warning_collateral_ratio: 150%}",
+        "margin: {close_out_level: 50%}"), encoding="utf-8")
+    assert cli.main(["disclose", str(path), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert ": error: the disclosure needs disclosures.risk_warning.loss_percentage" in err
+    assert ": error: the disclosure needs negative_balance_protection" in err
+
+
+def test_quoted_chinese_loses_the_spaces_of_a_folded_line() -> None:
+    from compliance.disclosure import quoted_text
+
+    assert quoted_text("您的亏损可能超过您 提交的全部担保物。 不保本") == "您的亏损可能超过您提交的全部担保物。不保本"
+    assert quoted_text("CFDs are complex instruments") == "CFDs are complex instruments"
+    assert quoted_text("融资融券 (margin trading) 交易") == "融资融券 (margin trading) 交易"

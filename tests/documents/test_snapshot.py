@@ -423,3 +423,14 @@ def test_parquet_empty_strings_are_missing(tmp_path):
     pq.write_table(pa.table({"account_id": ["A1"], "client_category": [""], "balance": [1.0],
                              "equity": [1.0], "margin_used": [0.0], "exposure": [0.0]}), path)
     assert error_of(str(path)) == f"{path}:1:2: error: column 'client_category': a value is required"
+
+
+@pytest.mark.parametrize("product", ["rolling_spot_fx", "restricted_option", "spread_bet"])
+def test_every_product_type_of_the_vocabulary_is_read(tmp_path: Path, product: str) -> None:
+    """The snapshot reader takes its product types from the one vocabulary, as the contract
+    schema and esma_like do (it used to reject rolling_spot_fx)."""
+    path = tmp_path / "book.csv"
+    path.write_text("account_id,client_category,balance,equity,margin_used,exposure,product_type\n"
+                    f"A1,retail,100,100,10,300,{product}\n", encoding="utf-8")
+    snapshot = load_snapshot(str(path))
+    assert snapshot.row(0)["product_type"] == product

@@ -181,7 +181,10 @@ def test_short_maps_stay_on_one_line_and_long_ones_break() -> None:
     ("(a - b) - c", "a - b - c"),
     ("not (a and b)", "not (a and b)"),
     ("(not a) and b", "not a and b"),
-    ("a or (b and c)", "a or b and c"),
+    # 'and' inside 'or' (and the reverse) is bracketed although precedence does not need it
+    ("a or (b and c)", "a or (b and c)"),
+    ("a or b and c", "a or (b and c)"),
+    ("(a or b) and c", "(a or b) and c"),
     ("(a or b) and c", "(a or b) and c"),
     ("-(a.b)", "-a.b"),
     ("(-a).b", "(-a).b"),

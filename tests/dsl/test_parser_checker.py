@@ -95,7 +95,7 @@ INVALID = {
         "test expects an unknown rule DEMO-2 (did you mean 'DEMO-1'?)", 11, 3),
     "test expecting an unknown outcome": (
         rule("  require true", after=TEST_OF_DEMO + "  expect DEMO-1 broken\n"),
-        "unknown outcome 'broken'; use passed, failed or not_applicable", 11, 3),
+        "unknown outcome 'broken'; use failed, not_stated, passed or not_applicable", 11, 3),
     "test document with an unknown field": (
         rule("  require true", after='test "t"\n  given contract {kind: "contract", clent: {category: "retail"}}\n'
              "  expect DEMO-1 passed\n"), "unknown field 'contract.clent' (did you mean 'client'?)", 10, 44),
@@ -165,13 +165,17 @@ def test_extends_chain_longer_than_the_limit(tmp_path: Path) -> None:
     assert f"extends chain longer than {MAX_EXTENDS_DEPTH} rulesets" in caught.value.diagnostics[0].message
 
 
-@pytest.mark.skipif(importlib.util.find_spec("compliance.dsl.saferegex") is None,
-                    reason="compliance.dsl.saferegex has not landed yet")
 def test_bad_regular_expression_in_matches() -> None:
     first = _diagnostics(rule('  require not matches("abc", "(a")'))[0]
-    assert first.message.startswith("regular expression: ")
-    assert "(at character 1 of the pattern)" in first.message
+    assert first.message.startswith("regular expression: ") and first.message.endswith("(RE2 syntax)")
     assert (first.line, first.column) == (8, 30)
+
+
+def test_a_pattern_over_the_length_limit_is_refused_where_it_is_written() -> None:
+    from compliance.dsl.patterns import MAX_PATTERN_LENGTH
+
+    first = _diagnostics(rule(f'  require not matches("abc", "{"a" * (MAX_PATTERN_LENGTH + 1)}")'))[0]
+    assert f"the limit is {MAX_PATTERN_LENGTH}" in first.message and (first.line, first.column) == (8, 30)
 
 
 def test_parse_expression_reports_its_position() -> None:

@@ -1,7 +1,7 @@
 """Run-time values and builtins: exact unit arithmetic and comparison, and every builtin's
 signature check and scalar implementation, as tables of domain cases.
 
-Expected figures are worked out by hand from the formulas of domain.md section 6 (and the
+Expected figures are worked out by hand from the formulas of docs/sources.md, formulas (and the
 docstrings of ``compliance.risk``), not copied from the implementation.
 """
 from __future__ import annotations
@@ -302,6 +302,20 @@ SIGNATURES: dict[str, tuple[list[T.Type], T.Type, list[list[T.Type]]]] = {
     "join": ([LS, S], S, [[S, S], [LS, LS]]),
     "abs": ([M], M, [[L], [S], [DT]]),
     "days_between": ([DT, DT], N, [[DT, S], [S, DT], [DT]]),
+    "either": ([P, P], P, [[P, L], [P], [P, P, P]]),
+    "stated": ([M], B, [[], [M, M]]),
+    "says": ([LS, LS], B, [[N, LS], [S]]),
+    "pluck": ([T.list_of(T.record({"text": T.STRING})), S], LS, [[S, S], [LS, N]]),
+    "percentages_in": ([S], T.list_of(P), [[N], [S, S]]),
+    "percentage_near": ([LS, LS], P, [[N, LS], [S]]),
+    "claims": ([LS, T.map_of(LS), S], B, [[S, LS], [N, T.map_of(LS)], [S, T.map_of(S)], [S]]),
+    "first_claim": ([S, T.map_of(LS)], S, [[S, S], [S, T.map_of(LS), N]]),
+    "claim_explanation": ([S, T.map_of(LS)], S, [[B, T.map_of(LS)]]),
+    "contradicts": ([S, S, T.map_of(LS)], B, [[S], [S, N], [S, S, LS]]),
+    "first_contradiction": ([LS, S], S, [[S, B]]),
+    "language_of": ([S], S, [[LS], [N], [S, S]]),
+    "leverages_in": ([S], T.list_of(L), [[N], []]),
+    "percentages_of": ([LS, S], T.list_of(P), [[S], [S, N]]),
 }
 
 
@@ -508,11 +522,44 @@ def test_matches(texts: Any, pattern: str, expected: bool) -> None:
 
 
 def test_matches_missing_and_unsafe_patterns() -> None:
-    from compliance.dsl.saferegex import RegexError
     assert call("matches", MISSING, "x") is MISSING
     assert call("matches", "x", MISSING) is MISSING
-    with pytest.raises(RegexError):
-        call("matches", "aaaa", r"(a)\1")               # back-references are not supported
+    with pytest.raises(UnitError, match="regular expression"):
+        call("matches", "aaaa", r"(a)\1")               # back-references are not RE2
+
+
+@pytest.mark.parametrize("pattern, text, expected", [
+    (r"\p{Han}{2}", "本产品保本", True),                 # Unicode classes, as RE2 spells them
+    (r"\p{Nd}+\s?%", "７２ %", True),                  # the text is normalised (NFKC) first
+    (r"(a+)+$", "a" * 5000 + "b", False),              # no catastrophic backtracking
+    (r"guaranteed\s+returns?", "GUARANTEED RETURN", True),
+])
+def test_matches_runs_re2(pattern: str, text: str, expected: bool) -> None:
+    assert call("matches", text, pattern) is expected
+
+
+def test_matches_agrees_with_python_re_on_the_shared_syntax() -> None:
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    atoms = st.sampled_from(["a", "b", "ab", "[ab]", "[^a]", r"\d", r"\s", ".", "x"])
+    pattern = st.lists(st.tuples(atoms, st.sampled_from(["", "?", "*", "+", "{1,2}"])), min_size=1,
+                       max_size=5).map(lambda parts: "".join(a + q for a, q in parts))
+    alternatives = st.lists(pattern, min_size=1, max_size=3).map("|".join)
+    texts = st.text(alphabet="abx 1", max_size=12)
+
+    @settings(max_examples=300, deadline=None)
+    @given(alternatives, texts)
+    def agree(regex: str, text: str) -> None:
+        from compliance.evaluate.builtins import normalise
+
+        # matches() reads the text normalised, as mentions() does (spaces collapsed, trimmed)
+        expected = re.search(regex, normalise(text), re.IGNORECASE) is not None
+        assert call("matches", text, regex) is expected
+
+    agree()
 
 
 @pytest.mark.parametrize("name, args, expected", [
@@ -553,3 +600,52 @@ def test_registry_entries_are_documented(name: str) -> None:
     assert entry.signature.startswith(f"{name}(") and "->" in entry.signature
     assert entry.doc.strip()
     assert isinstance(entry.scalar, Callable)  # type: ignore[arg-type]
+
+
+# ---- reading facts from what a document states -------------------------------------------------
+
+@pytest.mark.parametrize("value, otherwise, expected", [
+    (Percent(Decimal("0.5")), Percent(Decimal("0.3")), Percent(Decimal("0.5"))),   # the key wins
+    (MISSING, Percent(Decimal("0.3")), Percent(Decimal("0.3"))),                    # else the text
+    (MISSING, MISSING, MISSING),
+])
+def test_either_takes_the_key_before_the_text(value, otherwise, expected) -> None:  # type: ignore[no-untyped-def]
+    assert REGISTRY["either"].scalar(value, otherwise) == expected
+
+
+def test_stated_and_says_are_silent_rather_than_false() -> None:
+    assert REGISTRY["stated"].scalar(MISSING) is MISSING
+    assert REGISTRY["stated"].scalar(Decimal(0)) is True
+    assert REGISTRY["says"].scalar(["all open positions are closed"], ["all open positions"]) is True
+    assert REGISTRY["says"].scalar(["positions may be closed"], ["all open positions"]) is MISSING
+    assert REGISTRY["says"].scalar(MISSING, ["x"]) is MISSING
+
+
+def test_pluck_leaves_out_items_that_do_not_state_the_field() -> None:
+    clauses = [{"id": "a", "text": "one"}, {"id": "b"}, {"id": "c", "text": "three"}, "not a record"]
+    assert REGISTRY["pluck"].scalar(clauses, "text") == ["one", "three"]
+    assert REGISTRY["pluck"].scalar(MISSING, "text") is MISSING
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("72% of retail investor accounts lose money", ["0.72"]),
+    ("between 74-89% of accounts", ["0.89"]),
+    ("rates of 6.5 % and 12.25% a year", ["0.065", "0.1225"]),
+    ("保证金比例为１００％", ["1"]),                      # full-width digits and sign
+    ("version 1.2.3, no percentage", []),
+])
+def test_percentages_in_reads_every_percentage(text: str, expected: list[str]) -> None:
+    found = REGISTRY["percentages_in"].scalar(text)
+    assert [p.fraction for p in found] == [Decimal(e) for e in expected]
+
+
+@pytest.mark.parametrize("texts, expected", [
+    (["Positions are closed out when equity falls below 50.5% of the margin. Fees are 2%."], "0.505"),
+    (["Fees are 2%. We close out at 60%."], "0.6"),           # the sentence that names it
+    (["当维持担保比例低于130%时，本公司将强制平仓。"], "1.3"),
+    (["We may close positions."], None),                    # named, but no figure: silent
+    (["Equity at 50% triggers a call."], None),             # a figure, not named: silent
+])
+def test_percentage_near_reads_the_figure_of_the_sentence_naming_it(texts, expected) -> None:  # type: ignore[no-untyped-def]
+    found = REGISTRY["percentage_near"].scalar(texts, ["close out", "closed out", "强制平仓"])
+    assert (found is MISSING) if expected is None else found.fraction == Decimal(expected)

@@ -204,13 +204,15 @@ def test_pathological_regex_on_a_100_kb_clause_is_fast_and_right(
 
 
 @pytest.mark.parametrize("pattern,message", [
-    ("(a", "missing ')'"), ("a{1000}", "above the limit of 100"), ("(a)\\\\1", "backreferences"),
-    ("(?=a)", "look"), ("x" * 1001, "longer than"),
+    ("(a", "missing )"), ("a{1001}", "bad repetition operator"), ("(a)\\\\1", "invalid escape"),
+    ("(?=a)", "invalid perl operator"), ("x" * 1001, "the limit is 1000"),
+    ("(((a{100}){100}){100}){100}", "beyond the memory bound"),
 ])
 def test_unsupported_or_oversized_patterns_are_errors(pattern: str, message: str) -> None:
     text = RULE.replace("{require}", f'matches(title, "{pattern}")')
     error = input_error(load_ruleset_text, text, "re.rules")
-    assert "regular expression" in error.diagnostics[0].message
+    # RE2's own reason follows; its wording is RE2's, so only our part is asserted
+    assert error.diagnostics[0].message.startswith("regular expression: ")
     assert (error.diagnostics[0].line, error.diagnostics[0].column) == (8, 26)
 
 

@@ -51,11 +51,8 @@ LIMITS: list[tuple[str, str, Callable[..., str]]] = [
     ("compliance.dsl.parser", "MAX_NESTING", count),
     ("compliance.dsl.parser", "MAX_EXPRESSION_DEPTH", count),
     ("compliance.dsl.loader", "MAX_EXTENDS_DEPTH", count),
-    ("compliance.dsl.saferegex", "MAX_PATTERN_LENGTH", count),
-    ("compliance.dsl.saferegex", "MAX_REPEAT", count),
-    ("compliance.dsl.saferegex", "MAX_NFA_STATES", count),
-    ("compliance.dsl.saferegex", "_MAX_DFA_STATES", count),
-    ("compliance.dsl.saferegex", "_MAX_DFA_WEIGHT", count),
+    ("compliance.dsl.patterns", "MAX_PATTERN_LENGTH", count),
+    ("compliance.dsl.patterns", "MAX_PATTERN_MEMORY", size),
     ("compliance.evaluate.builtins", "MAX_TEXT_CHARS", count),
     ("compliance.documents.snapshot", "MAX_SNAPSHOT_BYTES", size),
     ("compliance.documents.snapshot", "MAX_ROWS", count),
@@ -82,10 +79,9 @@ LIMITS: list[tuple[str, str, Callable[..., str]]] = [
     ("compliance.report.sandbox", "MAX_MACRO_DEPTH", count),
 ]
 
-# Modules whose MAX_* constants are limits on inputs (saferegex's internal MAX_NESTING of groups is
-# written in words on the page, so it is listed as known here).
+# Modules whose MAX_* constants are limits on inputs.
 ENFORCING = sorted({module for module, _, _ in LIMITS})
-NOT_IN_TABLE = {("compliance.dsl.saferegex", "MAX_NESTING")}
+NOT_IN_TABLE: set[tuple[str, str]] = set()
 
 
 def _cells() -> list[str]:

@@ -79,8 +79,6 @@ def _ruleset(tmp_path: Path, requirement: str) -> tuple[Path, int, int]:
     ("as_of - 1 month < as_of", "0001-01-01"),
     ("as_of - 1 day < as_of", "0001-01-01"),
     ("as_of + 999999 days > as_of", "8000-01-01"),
-    ("liquidation_drop(1:1, 100%) > 0%", "2026-01-31"),
-    ("liquidation_drop(1:1, -5%) > 0%", "2026-01-31"),
 ])
 def test_dsl_arithmetic_beyond_its_domain_is_an_error_at_the_expression(
         tmp_path: Path, requirement: str, as_of: str) -> None:
@@ -93,6 +91,19 @@ def test_dsl_arithmetic_beyond_its_domain_is_an_error_at_the_expression(
                      re.MULTILINE), result.err
     assert "internal error" not in result.err
     assert picture(tmp_path) == before
+
+
+@pytest.mark.parametrize("requirement", ["liquidation_drop(1:1, 100%) > 0%", "liquidation_drop(1:1, -5%) > 0%",
+                                         "warning_drop(2:1, 100%) > 0%"])
+def test_a_builtin_outside_its_domain_is_a_finding_not_an_internal_error(tmp_path: Path,
+                                                                       requirement: str) -> None:
+    # The builtins map their domain errors to a unit error (evaluate/builtins.py _drop): the rule
+    # cannot be evaluated on this contract, a finding at the contract (exit 1), never exit 3.
+    contract = copy_contract(tmp_path)
+    rules, _, _ = _ruleset(tmp_path, requirement)
+    result = run_main("check", str(contract), "--ruleset", str(rules), "--format", "json", cwd=tmp_path)
+    assert result.code == 1, result.err
+    assert "cannot be evaluated" in result.out
 
 
 def test_arithmetic_inside_the_calendar_is_evaluated(tmp_path: Path) -> None:

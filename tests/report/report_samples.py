@@ -47,9 +47,10 @@ FINDINGS = (
             "Set margin.close_out_level to 50% or higher.", ruleset=ESMA, title=RULES[1].title,
             document_id="ACME-CFD-RETAIL-2026"),
     Finding("RW-002", "risk_warning", "warning", ACME, 31, 5, "disclosures.risk_warning",
-            "The risk warning does not state the share of accounts that lose money",
+            "disclosures.risk_warning.loss_percentage is not stated: the warning must state the "
+            "share of retail accounts that lose money",
             RULES[2].citation, "State disclosures.risk_warning.loss_percentage.", ruleset=ESMA,
-            title=RULES[2].title, document_id="ACME-CFD-RETAIL-2026"),
+            title=RULES[2].title, document_id="ACME-CFD-RETAIL-2026", outcome="not_stated"),
     Finding("FEE-003", "fees_disclosure", "info", ACME, 27, 3, "financing",
             "The financing terms name no day count, so interest cannot be computed exactly",
             RULES[3].citation, "Add financing.day_count, e.g. ACT/365.", ruleset=HOUSE,
@@ -70,7 +71,7 @@ NOTICE = Finding(
 
 def _runs() -> tuple[RuleRun, ...]:
     runs = []
-    outcomes = {"LEV-001": "failed", "MCO-001": "failed", "RW-002": "failed", "FEE-003": "failed",
+    outcomes = {"LEV-001": "failed", "MCO-001": "failed", "RW-002": "not_stated", "FEE-003": "failed",
                 "INC-001": "failed", "CM-001": "passed"}
     for rule in RULES:
         runs.append(RuleRun(rule.rule_id, rule.ruleset, ACME, "ACME-CFD-RETAIL-2026",

@@ -16,7 +16,7 @@ def test_one_annotation_per_finding_then_a_summary(check_report: Report) -> None
         f"::error file={ACME},line=12,col=13,title=LEV-001 Retail leverage cap on major FX pairs"
         "::leverage.fx_major: FX major leverage 50:1 exceeds the retail cap of 30:1 "
         "(fix: Lower leverage.fx_major to 30:1 or less.) [ESMA Decision (EU) 2018/796, Art. 2(a)]")
-    assert lines[-1].startswith("2 errors, 2 warnings, 1 info in 2 contracts")
+    assert lines[-1].startswith("2 errors, 2 warnings, 1 info (1 not stated) in 2 contracts")
 
 
 def test_severity_commands_and_waived_as_notice(check_report: Report) -> None:

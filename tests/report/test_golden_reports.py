@@ -1,7 +1,7 @@
 """Every format rendered from the two fixed reports, compared byte for byte with tests/golden/report/.
 
 To regenerate the golden files after an intended change, run
-``UPDATE_GOLDEN=1 python -m pytest tests/report/test_golden.py`` and review the diff before committing;
+``UPDATE_GOLDEN=1 python -m pytest tests/report/test_golden_reports.py`` and review the diff before committing;
 without UPDATE_GOLDEN a missing or different golden file fails the test.
 """
 from __future__ import annotations

@@ -15,9 +15,9 @@ def test_the_spec_model_in_its_key_order(check_report: Report) -> None:
     assert [r["name"] for r in document["rulesets"]] == ["esma_like", "house_rules"]
     assert list(document["findings"][0]) == [
         "rule_id", "topic", "severity", "path", "line", "column", "subject", "message",
-        "citation", "fix", "waived"]
+        "citation", "fix", "waived", "outcome"]
     assert document["summary"] == {"errors": 2, "warnings": 2, "info": 1, "rules_evaluated": 12,
-                                   "passed": 5}
+                                   "passed": 5, "not_stated": 1}
 
 
 def test_findings_sorted_by_path_line_rule_and_notices_included(check_report: Report) -> None:

@@ -75,7 +75,7 @@ def test_html_is_self_contained_and_printable(audit_report: Report) -> None:
 def test_check_report_content(check_report: Report) -> None:
     for text in (render_markdown(check_report), render_html(check_report)):
         assert "FAIL" in text
-        assert "2 errors, 2 warnings, 1 info in 2 contracts; 5 rules passed" in text
+        assert "2 errors, 2 warnings, 1 info (1 not stated) in 2 contracts; 5 rules passed" in text
         assert "contracts/acme-retail.yaml:12:13" in text
         assert "ESMA Decision (EU) 2018/796, Art. 2(a)" in text
         assert "Lower leverage.fx_major to 30:1 or less." in text

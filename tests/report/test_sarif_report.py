@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from report_samples import ACME, SARIF_SCHEMA_PATH
+from report_samples import ACME, REPO_ROOT as ROOT, SARIF_SCHEMA_PATH
 
 from compliance.findings import Report
 from compliance.report.sarif import render_sarif
@@ -94,7 +95,8 @@ def test_rule_descriptors(check_report: Report) -> None:
     assert rule["properties"]["ruleset"] == "esma_like"
     assert "Lower leverage.fx\\_major" not in rule["help"]["markdown"]  # _ inside a word stays
     assert "ESMA Decision (EU) 2018/796, Art. 2(a)" in rule["help"]["text"]
-    assert "Fix:" in rule["help"]["text"] and "**Citation:**" in rule["help"]["markdown"]
+    assert "How to fix: Lower leverage.fx_major" in rule["help"]["text"]
+    assert "**Law.** ESMA Decision" in rule["help"]["markdown"]
 
 
 def test_artifacts_carry_input_hashes(check_report: Report) -> None:
@@ -125,3 +127,71 @@ def test_base_uri_is_optional(check_report: Report) -> None:
     assert "uri" not in base
     given = _sarif(check_report, base_uri="file:///repo")["runs"][0]["originalUriBaseIds"]
     assert given["%SRCROOT%"]["uri"] == "file:///repo/"
+
+
+# ---- what GitHub code scanning requires beyond the schema ---------------------------------------
+
+def _cli_sarif(tmp_path: Path, *argv: str) -> tuple[int, dict[str, Any], str]:
+    import contextlib
+    import io
+
+    from compliance.cli import main
+
+    out = tmp_path / "results.sarif"
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        code = main([*argv, "--format", "sarif", "--output", str(out)])
+    return code, json.loads(out.read_text(encoding="utf-8")), stderr.getvalue()
+
+
+def test_rulesets_that_extend_each_other_give_one_rule_entry_and_one_result_each(
+        validator: jsonschema.protocols.Validator, tmp_path: Path) -> None:
+    house = tmp_path / "house.rules"
+    house.write_text('ruleset house\n  version "1"\n  extends esma_like\n', encoding="utf-8")
+    contract = ROOT / "tests" / "fixtures" / "broken" / "ESMA-LEV-1.yaml"
+    code, log, _ = _cli_sarif(tmp_path, "check", str(contract), "--ruleset", f"esma_like,{house}")
+    assert code == 1
+    _assert_valid(validator, log)
+    run = log["runs"][0]
+    ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert len(ids) == len(set(ids)) and "ESMA-LEV-1" in ids
+    keys = [(r["ruleId"], json.dumps(r["locations"]), r["message"]["text"]) for r in run["results"]]
+    assert len(keys) == len(set(keys))
+    assert [r["ruleId"] for r in run["results"]].count("ESMA-LEV-1") == 1
+    for result in run["results"]:
+        assert ids[result["ruleIndex"]] == result["ruleId"]
+    assert run["invocations"] == [{"executionSuccessful": True}]
+
+
+def test_rule_help_reads_as_prose_within_githubs_limits(tmp_path: Path) -> None:
+    contract = ROOT / "contract_templates" / "eu_retail_cfd.yaml"
+    _, log, _ = _cli_sarif(tmp_path, "check", str(contract), "--ruleset", "esma_like")
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert rules
+    for rule in rules:
+        assert 0 < len(rule["shortDescription"]["text"]) <= 1024
+        assert 0 < len(rule["fullDescription"]["text"]) <= 1024
+        markdown = rule["help"]["markdown"]
+        assert markdown.startswith(f"**{rule['id']}: ")
+        for heading in ("**What it requires.**", "**Law.**", "**How to fix.**"):
+            assert heading in markdown
+        # prose, not the rule's source text
+        assert "\n  topic " not in markdown and "\n  require " not in markdown
+        assert rule["properties"]["citation"] in rule["help"]["text"]
+
+
+def test_a_run_that_cannot_be_done_still_writes_its_sarif(
+        validator: jsonschema.protocols.Validator, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: contract\nid: x\nleverage: {fx_major: banana}\n", encoding="utf-8")
+    code, log, err = _cli_sarif(tmp_path, "check", str(bad), "--ruleset", "esma_like")
+    assert code == 2
+    _assert_valid(validator, log)
+    [invocation] = log["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    [note] = invocation["toolExecutionNotifications"]
+    [printed] = [line for line in err.splitlines() if ": error: " in line]
+    place = note["locations"][0]["physicalLocation"]
+    assert printed.startswith(f"{bad}:{place['region']['startLine']}:{place['region']['startColumn']}: error: ")
+    assert printed.endswith(note["message"]["text"])
+    assert log["runs"][0]["results"] == []

@@ -10,7 +10,7 @@ from compliance.report.text import render_text, summary_line
 
 def test_summary_line_counts_open_findings_contracts_and_runs(check_report: Report) -> None:
     assert summary_line(check_report) == (
-        "2 errors, 2 warnings, 1 info in 2 contracts; 5 rules passed, 2 not applicable, 1 waived")
+        "2 errors, 2 warnings, 1 info (1 not stated) in 2 contracts; 5 rules passed, 2 not applicable, 1 waived")
     assert render_text(check_report).endswith(summary_line(check_report) + "\n")
 
 

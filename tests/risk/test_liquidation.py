@@ -1,4 +1,4 @@
-"""Liquidation room: the worked numbers of the seed articles and domain.md §6, the domain limits,
+"""Liquidation room: the worked numbers of the seed articles and docs/sources.md, formulas, the domain limits,
 and the agreement of the exact and the numpy versions."""
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_seed_figures(function, leverage, line, printed, source):
 
 
 def _equity_share_after(leverage: Decimal, drop: Decimal) -> Decimal:
-    """Brute force, domain.md §6: 100,000 of equity, position L times that, debt the rest."""
+    """Brute force, docs/sources.md, formulas: 100,000 of equity, position L times that, debt the rest."""
     with localcontext() as ctx:
         ctx.prec = 50
         equity0 = D(100_000)
