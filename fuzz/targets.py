@@ -204,7 +204,8 @@ def seeds(name: str) -> list[bytes]:
     contracts = (_files(ROOT / "contract_templates", "*.yaml") + _files(fixtures, "*/*.yaml"))
     rules = _files(ROOT / "rulesets", "*.rules")
     found: dict[str, list[Path]] = {
-        "dsl": rules, "e2e_rules": rules, "contract": contracts, "e2e_check": contracts,
+        "dsl": rules + [SEEDS / "evaluate.rules"],
+        "e2e_rules": rules + [SEEDS / "evaluate.rules"], "contract": contracts, "e2e_check": contracts,
         "csv": [SEEDS / "accounts.csv"], "e2e_audit": [SEEDS / "accounts.csv"],
         "tree": [SEEDS / "accounts.json", SEEDS / "accounts.yaml"],
         "waivers": [SEEDS / "waivers.yaml"], "fx": [SEEDS / "rates.yaml"],
