@@ -9,7 +9,8 @@ a pipe, or to standard output.
 * A character device (``/dev/null``, a terminal) or a named pipe is written to directly, never
   replaced; a pipe without a reader is an error rather than a wait. ``/dev/stdout`` and other
   names of standard output write to standard output. Sockets and block devices are refused.
-* A new file gets the mode the umask gives (as ``open`` would); a replaced file keeps its mode.
+* A new file gets the mode the umask gives (as ``open`` would); a replaced file keeps its mode
+  (and its owner, where the process may set it).
 * The temporary file never survives: it is removed on any error, on Ctrl-C and on SIGTERM (the
   command line turns SIGTERM into an exception, so the same clean-up runs).
 """
@@ -63,7 +64,7 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes, *,
         if not stat.S_ISREG(info.st_mode):
             raise _error(name, f"it is {kind_of(info.st_mode)}")
     target = os.path.realpath(name) if os.path.islink(name) else name
-    _replace(name, target, data, None if info is None else stat.S_IMODE(info.st_mode))
+    _replace(name, target, data, info)
 
 
 def _is_stdout(info: os.stat_result) -> bool:
@@ -108,7 +109,7 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def _replace(name: str, target: str, data: bytes, mode: int | None) -> None:
+def _replace(name: str, target: str, data: bytes, old: os.stat_result | None) -> None:
     directory = os.path.dirname(target) or "."
     if not os.path.isdir(directory):
         raise _error(name, f"folder {shown_path(directory)} does not exist")
@@ -118,7 +119,12 @@ def _replace(name: str, target: str, data: bytes, mode: int | None) -> None:
         fd, temp_name = tempfile.mkstemp(prefix=f".{base[:_TEMP_NAME_CHARS]}.", suffix=".tmp",
                                          dir=directory)
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), _umask_mode() if mode is None else mode)
+            os.fchmod(handle.fileno(), _umask_mode() if old is None else stat.S_IMODE(old.st_mode))
+            if old is not None and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                try:  # a replaced file keeps its owner too, where this process may give it
+                    os.fchown(handle.fileno(), old.st_uid, old.st_gid)
+                except (OSError, AttributeError):
+                    pass
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

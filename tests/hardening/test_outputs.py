@@ -242,3 +242,13 @@ def test_in_process_writes_to_devices_fifos_and_through_links(tmp_path: Path,
     with pytest.raises(InputError, match="symbolic links"):
         output.write_atomic(loop, "x")
     assert sorted(os.listdir(tmp_path)) == ["loop", "pipe"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another owner")
+def test_a_replaced_file_keeps_its_owner(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("old\n", encoding="utf-8")
+    os.chown(target, 12345, 23456)
+    output.write_atomic(target, "new\n")
+    info = target.stat()
+    assert (info.st_uid, info.st_gid) == (12345, 23456)
