@@ -281,3 +281,30 @@ def test_json_snapshot_id_escaping_a_lone_surrogate(tmp_path: Path) -> None:
     error = input_error(load_snapshot, write(tmp_path, "s.json", text))
     assert (error.diagnostics[0].line, error.diagnostics[0].column) == (2, len(' {"account_id": ') + 1)
     assert "lone surrogate" in error.diagnostics[0].message
+
+
+def _rules_with(tmp_path: Path, lets: str, requirement: str) -> str:
+    return write(tmp_path, "found.rules",
+                 f'ruleset found\n  version "1.0.0"\n\n{lets}\n\nrule F-1 "t"\n  topic leverage_cap\n'
+                 f'  severity error\n  citation "x"\n  require {requirement}\n  message "m"\n')
+
+
+def test_calendar_arithmetic_at_the_end_of_the_calendar(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # target e2e_rules on 9999-12-31: ValueError "year 10000 is out of range" (evaluate/values.py).
+    rules = _rules_with(tmp_path, "let start = 2026-01-31", "as_of + 6 months > as_of")
+    code, err = _run(["check", CONTRACT, "--ruleset", rules, "--as-of", "9999-12-31"], capsys)
+    assert code == 2, err
+    assert err.startswith(f"{rules}:10:11: error: cannot evaluate: 9999-12-31 + 6 months")
+
+
+@pytest.mark.parametrize("pattern", ["(a", "\\\\d(\\\\.\\\\anyd+)?", "\\\\q", "[z-a]"])
+def test_a_pattern_given_through_a_let_that_does_not_compile(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], pattern: str) -> None:
+    # target e2e_rules: RegexError from the pattern engine at evaluation time (a let, not a
+    # literal, so the checker could not see it); a finding that cannot be evaluated, or a result.
+    rules = _rules_with(tmp_path, f'let pattern = "{pattern}"',
+                        "matches(disclosures.risk_warning.text, pattern)")
+    code, err = _run(["check", CONTRACT, "--ruleset", rules], capsys)
+    assert code in (0, 1, 2), err
+    assert "internal error" not in err
