@@ -31,7 +31,9 @@ from compliance.evaluate.vector import evaluate_snapshot  # noqa: E402
 
 AS_OF = _dt.date(2026, 1, 1)
 PAIRS = [("fca_like", "esma_like", "contract"), ("esma_like", "esma_like", "contract"),
-         ("esma_like", "esma_like", "account"), ("platform_default", "finra_like", "contract")]
+         ("esma_like", "esma_like", "account"), ("platform_default", "esma_like", "contract"),
+         ("platform_default", "esma_like", "account"), ("platform_default", "finra_like", "contract"),
+         ("platform_default", "finra_like", "account")]
 LOOSER = 'ruleset house\n  version "1"\n  extends esma_like\n\noverride let close_out_level = 40% from 2018-08-01\n'
 
 

@@ -17,7 +17,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.dsl.checker import Ruleset
+from compliance.dsl.model import Ruleset
 from compliance.dsl.units import Leverage, Money, Percent, format_value
 
 

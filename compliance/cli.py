@@ -6,29 +6,35 @@ done (bad flags or input); 3 an internal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from compliance import DISTRIBUTION, __version__
-from compliance.errors import InputError
+from compliance.errors import DomainError, InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143   # 128 + SIGINT, 128 + SIGTERM, as shells report
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised where the program is so that every clean-up (temporary files, worker
-    processes) runs as it does for Ctrl-C."""
+# Whether the KeyboardInterrupt being handled came from SIGTERM (exit 143) rather than Ctrl-C.
+_TERMINATED = {"now": False}
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated()
+    """SIGTERM is raised as KeyboardInterrupt where the program is, so that every clean-up
+    (temporary files, worker processes) runs as it does for Ctrl-C; the exit code tells them
+    apart. KeyboardInterrupt, not an exception of the tool's own: ``except Exception`` must not
+    swallow it."""
+    _TERMINATED["now"] = True
+    raise KeyboardInterrupt("terminated")
 
 
 def _install_sigterm_handler() -> object:
-    """Turn SIGTERM into :class:`Terminated` while a command runs; returns what to restore."""
+    """Turn SIGTERM into KeyboardInterrupt while a command runs; returns what to restore."""
     import signal
 
     try:
@@ -51,6 +57,7 @@ COMMANDS = {
     "check": ("check", "review contract files against rulesets"),
     "audit": ("audit", "audit an account snapshot against the account rules of a ruleset"),
     "disclose": ("disclose", "write the risk-disclosure statement computed from a contract"),
+    "diligence": ("diligence", "the due-diligence report of a platform profile (verdict, evidence, risk)"),
     "rules": ("rules", "list, show, test, format and analyse rulesets"),
     "impact": ("impact", "which contracts and accounts change verdict when the rules change"),
     "schema": ("schema", "print the JSON Schema of contracts, snapshots or findings"),
@@ -74,11 +81,15 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
                      "snapshots against regulatory and house rules.")
     parser.add_argument("--version", action="version", version=f"compliance {__version__} ({DISTRIBUTION})")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="build every ruleset from its files; neither read nor write the ruleset cache")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         command_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                                     help=argparse.SUPPRESS)
+        command_parser.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS,
+                                    help="build rulesets from their files; neither read nor write the cache")
         if name == chosen:
             module = importlib.import_module(f"compliance.commands.{module_name}")
             module.add_arguments(command_parser)
@@ -137,9 +148,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    with _cache_policy(getattr(args, "no_cache", False)):
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _cache_policy(no_cache: bool) -> Iterator[None]:
+    """--no-cache for this run, and for the worker processes it starts (they read the variable)."""
+    if not no_cache:
+        yield
+        return
+    from compliance.dsl.store import NO_CACHE_VARIABLE
+
+    before = os.environ.get(NO_CACHE_VARIABLE)
+    os.environ[NO_CACHE_VARIABLE] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(NO_CACHE_VARIABLE, None)
+        else:
+            os.environ[NO_CACHE_VARIABLE] = before
+
+
+def _run(args: argparse.Namespace) -> int:
     from compliance.documents.files import forget_inputs
 
     forget_inputs()   # outputs are checked against the inputs of this run only
+    _TERMINATED["now"] = False
     previous = _install_sigterm_handler()
     try:
         return int(args._module.run(args))
@@ -148,15 +184,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(diagnostic.render() + "\n")
         _report_failed_run(args, error)
         return EXIT_INPUT
+    except DomainError as error:
+        # A value outside a formula's domain that no caller placed: still the input, not a bug.
+        sys.stderr.write(f"compliance: error: {error}\n")
+        return EXIT_INPUT
     except KeyboardInterrupt:
+        if _TERMINATED["now"]:
+            sys.stderr.write("compliance: terminated\n")
+            return EXIT_TERMINATED
         sys.stderr.write("compliance: interrupted\n")
         return EXIT_INTERRUPTED
-    except Terminated:
-        sys.stderr.write("compliance: terminated\n")
-        return EXIT_TERMINATED
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback for users
+    except Exception as error:
         if getattr(args, "debug", False):
             raise
         sys.stderr.write(

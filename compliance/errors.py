@@ -1,4 +1,8 @@
-"""Errors a user can act on. Each carries a place, and prints as ``PATH:LINE:COL: error: MESSAGE``."""
+"""The tool's errors, under one root: input errors a user can act on (exit 2, each with its place,
+printed as ``PATH:LINE:COL: error: MESSAGE``), domain errors (a value outside where a rule or a
+formula means anything, translated into an input error at its place, or a failed check), and
+internal errors (a bug: exit 3). Every module raises one of these, or translates what a library
+raises into one, so that no library exception reaches the user."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +35,21 @@ class Diagnostic:
         return text
 
 
-class InputError(Exception):
+class ComplianceError(Exception):
+    """The root of every error the tool raises on purpose."""
+
+
+class DomainError(ComplianceError, ValueError):
+    """A value outside the domain where a unit, a builtin or a formula means anything (a leverage
+    of -2, a maintenance of 120%, a date beyond the calendar). Callers that know the place
+    translate it into an InputError there; one that escapes is still the user's input (exit 2)."""
+
+
+class InternalError(ComplianceError):
+    """The tool's own fault, not the input's (exit code 3): a bug to report."""
+
+
+class InputError(ComplianceError):
     """The run cannot be done because an input is invalid (exit code 2). Holds every problem found."""
 
     def __init__(self, diagnostics: list[Diagnostic] | Diagnostic):

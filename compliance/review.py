@@ -1,6 +1,7 @@
 """Contract review: contracts x rulesets -> findings -> one Report.
 
-The pipeline of ``compliance check``: find the contract files, load and validate each (collecting
+The pipeline of ``compliance check``: find the contract files (and platform profiles, which bring
+the contracts they reference), load and validate each (collecting
 every input error before giving up), pick the rulesets (``--ruleset`` or each contract's own
 ``rulesets:`` list), evaluate every contract rule, turn failures into findings, apply waivers.
 """
@@ -12,11 +13,18 @@ from dataclasses import dataclass
 
 from compliance import __version__
 from compliance.documents.model import Document
-from compliance.dsl.checker import CheckedAssumption, CheckedRule, Ruleset
+from compliance.dsl.model import CheckedAssumption, CheckedRule, Ruleset
 from compliance.errors import Diagnostic, InputError
 from compliance.evaluate.scalar import Result, evaluate_document, overall
-from compliance.findings import (Finding, InputInfo, Report, RuleInfo, RuleRun, RulesetInfo,
-                                 sort_findings)
+from compliance.findings import (
+    Finding,
+    InputInfo,
+    Report,
+    RuleInfo,
+    RuleRun,
+    RulesetInfo,
+    sort_findings,
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,9 @@ def rulesets_for(document: Document, chosen: Sequence[str]) -> list[str]:
     declared = document.data.get("rulesets") or []
     if not declared:
         position = document.position_of(())
+        noun = "platform profile" if document.kind == "platform" else "contract"
         raise InputError.at(document.path, position.line if position else 1, 1,
-                            "the contract declares no rulesets (add a 'rulesets:' list) and no "
+                            f"the {noun} declares no rulesets (add a 'rulesets:' list) and no "
                             "--ruleset was given")
     return [str(name) for name in declared]
 
@@ -110,8 +119,8 @@ def rule_info(rule: CheckedRule, ruleset: Ruleset, as_of: _dt.date | None = None
 def assumption_info(assumption: "CheckedAssumption", ruleset: Ruleset, as_of: _dt.date) -> RuleInfo:
     """An assumption listed like a rule (SARIF descriptors, reports): what a silent document is
     read as."""
-    from compliance.dsl.formatter import format_expression
     from compliance.documents.model import render_path
+    from compliance.dsl.formatter import format_expression
 
     field = render_path(assumption.path)
     return RuleInfo(rule_id=assumption.rule_id, ruleset=ruleset.name, title=assumption.title,
@@ -169,11 +178,11 @@ class FileReview:
 
 
 def review_file(path: str, chosen: Sequence[str], as_of: _dt.date) -> FileReview:
-    from compliance.documents.contract import load_contract
+    from compliance.documents.platform import load_document
     from compliance.dsl.loader import load_ruleset
 
     try:
-        document = load_contract(path)
+        document = load_document(path)
         specs = rulesets_for(document, chosen)
         rulesets = {spec: load_ruleset(spec) for spec in specs}
         # Evaluation raises InputError for a date beyond the calendar or a builtin outside its
@@ -238,13 +247,13 @@ def check_contracts(paths: Sequence[str], ruleset_specs: Sequence[str] | None, a
     """The whole of ``compliance check``, as a function."""
     from dataclasses import replace
 
-    from compliance.documents.contract import find_contracts
+    from compliance.documents.contract import CHECKED_KINDS, find_contracts
 
     chosen = split_ruleset_specs(ruleset_specs)
-    files = find_contracts(list(paths))
+    files = find_contracts(list(paths), CHECKED_KINDS)
     if not files:
         raise InputError.at(", ".join(paths), None, None, "no contract files found (looked for *.yaml "
-                            "and *.yml files whose kind is contract)")
+                            "and *.yml files whose kind is contract or platform)")
     waivers = None
     if waivers_path:
         from compliance.waivers import load_waivers
@@ -267,9 +276,9 @@ def check_contracts(paths: Sequence[str], ruleset_specs: Sequence[str] | None, a
         runs=tuple(sorted((run for review in reviews for run in review.runs),
                           key=lambda r: (r.path, r.ruleset, r.rule_id))),
         rules=tuple([*(rule_info(rule, r, as_of) for r in rulesets.values() for rule in r.rules
-                       if rule.target == "contract"),
+                       if rule.target in CHECKED_KINDS),
                      *(assumption_info(a, r, as_of) for r in rulesets.values() for a in r.assumptions
-                       if a.target == "contract")]),
+                       if a.target in CHECKED_KINDS)]),
         as_of=as_of.isoformat(), kind="check")
     if waivers is not None:
         from compliance.waivers import apply_waivers

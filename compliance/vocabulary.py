@@ -34,4 +34,5 @@ DEFAULT_SILENCE = "warning"
 OUTCOMES = ("failed", "not_stated", "passed", "not_applicable")
 FINDING_OUTCOMES = ("failed", "not_stated")
 CONFIDENCES = ("verified", "secondary", "unverified")
-DOCUMENT_KINDS = ("contract", "account")
+# What rules read: a contract, one account row of a snapshot, or a platform due-diligence profile.
+DOCUMENT_KINDS = ("contract", "account", "platform")

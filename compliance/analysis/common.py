@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from compliance.analysis.document import SymbolicDocument
+from compliance.analysis.outcomes import EncodedRule, assumed_fields, encode_rule, encode_rules
 from compliance.analysis.symbolic import Strings
 from compliance.documents.model import Document
 from compliance.dsl import ast
@@ -20,14 +21,47 @@ def rules_for(ruleset: Ruleset, target: str) -> list[CheckedRule]:
     return [rule for rule in ruleset.rules if rule.target == target]
 
 
+MAX_CORPUS = 32   # entries per field: the solver's choice grows with it
+
+
 def new_document(target: str, rulesets: Iterable[Ruleset]) -> SymbolicDocument:
-    return SymbolicDocument(target, Strings(), tuple(sorted(named_currencies(rulesets))))
+    chosen = list(rulesets)
+    return SymbolicDocument(target, Strings(), tuple(sorted(named_currencies(chosen))),
+                            corpus(chosen, target))
+
+
+def corpus(rulesets: Sequence[Ruleset], target: str) -> dict[tuple[str, ...], tuple[Any, ...]]:
+    """Per field, the texts and lists the rulesets' in-file tests write there (in file order,
+    without repeats): the values a tabulated text may take in a witness."""
+    from compliance.evaluate.testing import test_document
+
+    found: dict[tuple[str, ...], dict[str, Any]] = {}
+    for ruleset in rulesets:
+        for case in ruleset.tests:
+            if case.document is None or case.target != target:
+                continue
+            for path, value in _texts_and_lists(test_document(case, ruleset).data, ()):
+                entries = found.setdefault(path, {})
+                if len(entries) < MAX_CORPUS:
+                    entries.setdefault(repr(value), value)
+    return {path: tuple(entries.values()) for path, entries in found.items()}
+
+
+def _texts_and_lists(data: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                yield from _texts_and_lists(value, (*path, key))
+    elif isinstance(data, (str, list)) and path:
+        yield path, data
 
 
 def named_currencies(rulesets: Iterable[Ruleset]) -> set[str]:
     """Currencies of the money the rulesets write (parameters and literals)."""
     found: set[str] = set()
     for ruleset in rulesets:
+        for assumption in ruleset.assumptions:
+            found |= _currencies(assumption.value)
         for param in ruleset.params.values():
             for dated in param.values:
                 found |= _currencies(dated.value)
@@ -37,8 +71,24 @@ def named_currencies(rulesets: Iterable[Ruleset]) -> set[str]:
     return found
 
 
+def encode(ruleset: Ruleset, rule: CheckedRule, document: SymbolicDocument, as_of: _dt.date) -> EncodedRule:
+    """``rule`` of ``ruleset`` over the symbolic document: the parameters in force on ``as_of``
+    and the ruleset's assumptions. Raises Unsupported."""
+    in_force = params(ruleset, as_of)
+    return encode_rule(rule, document, in_force, as_of,
+                       assumed_fields(ruleset.assumptions, rule.target, in_force, as_of))
+
+
+def encode_all(ruleset: Ruleset, rules: Sequence[CheckedRule], document: SymbolicDocument,
+               as_of: _dt.date) -> tuple[dict[str, EncodedRule], dict[str, str]]:
+    """Every rule of ``rules`` (all of one target) that can be encoded, and for the others why not."""
+    in_force = params(ruleset, as_of)
+    assumed = assumed_fields(ruleset.assumptions, document.target, in_force, as_of)
+    return encode_rules(rules, document, in_force, as_of, assumed)
+
+
 def _rule_exprs(rule: CheckedRule) -> list[Any]:
-    exprs: list[Any] = [rule.when, rule.require]
+    exprs: list[Any] = [*rule.scope, rule.when, rule.require]
     if rule.for_each is not None:
         exprs.append(rule.for_each.collection)
     for exception in rule.exceptions:
@@ -73,7 +123,8 @@ def verdicts(ruleset: Ruleset, document: Document, as_of: _dt.date,
     results = evaluate_document(ruleset, document, as_of, rules=chosen)
     by_rule: dict[str, list[Any]] = {rule.rule_id: [] for rule in chosen}
     for result in results:
-        by_rule[result.rule.rule_id].append(result)
+        if result.rule.rule_id in by_rule:  # an assumption's own not_stated is not a rule's verdict
+            by_rule[result.rule.rule_id].append(result)
     return {rule_id: overall(found) for rule_id, found in by_rule.items()}
 
 

@@ -17,8 +17,7 @@ from typing import Any
 
 import z3
 
-from compliance.analysis.common import new_document, params, verdicts
-from compliance.analysis.encode import encode_rule
+from compliance.analysis.common import encode, new_document, params, verdicts
 from compliance.analysis.symbolic import Unsupported
 from compliance.analysis.witness import Found, search, to_yaml
 from compliance.dsl.checker import CheckedRule, Ruleset
@@ -54,10 +53,12 @@ def diff_rulesets(old: Ruleset, new: Ruleset, old_date: _dt.date, new_date: _dt.
     new_rules = {r.rule_id: r for r in new.rules}
     for rule_id, rule in new_rules.items():
         if rule_id not in old_rules:
-            changes.append(Change("rule", rule_id, ADDED, rule.citation, rule.title, target=rule.target))
+            changes.append(Change("rule", rule_id, ADDED, rule.citation_on(new_date), rule.title,
+                                  target=rule.target))
     for rule_id, rule in old_rules.items():
         if rule_id not in new_rules:
-            changes.append(Change("rule", rule_id, REMOVED, rule.citation, rule.title, target=rule.target))
+            changes.append(Change("rule", rule_id, REMOVED, rule.citation_on(old_date), rule.title,
+                                  target=rule.target))
     for rule_id, rule in new_rules.items():
         if rule_id in old_rules:
             found = _rule_change(old, new, old_rules[rule_id], rule, old_date, new_date,
@@ -92,16 +93,16 @@ def _shown(value: Any) -> str:
 def _rule_change(old: Ruleset, new: Ruleset, before: CheckedRule, after: CheckedRule,
                  old_date: _dt.date, new_date: _dt.date, old_params: Mapping[str, Any],
                  new_params: Mapping[str, Any]) -> Change | None:
-    citation = after.citation
+    citation = after.citation_on(new_date)
     if before.target != after.target:
         return Change("rule", after.rule_id, CHANGED, citation, "now applies to " + after.target,
                       target=after.target)
     document = new_document(after.target, [old, new])
     try:
-        first = encode_rule(before, document, old_params, old_date)
-        second = encode_rule(after, document, new_params, new_date)
-        if first.text_functions or second.text_functions:
-            raise Unsupported("uses " + ", ".join(first.text_functions + second.text_functions))
+        first = encode(old, before, document, old_date)
+        second = encode(new, after, document, new_date)
+        if not first.exact or not second.exact:
+            raise Unsupported(first.not_exact_reason if not first.exact else second.not_exact_reason)
     except Unsupported as reason:
         if _fingerprint(before, old, old_params) == _fingerprint(after, new, new_params):
             return None
@@ -113,7 +114,7 @@ def _rule_change(old: Ruleset, new: Ruleset, before: CheckedRule, after: Checked
     was, now = first.outcomes.passes(), second.outcomes.passes()
     newly_failing = solver.check(was, z3.Not(now)) != z3.unsat
     newly_passing = solver.check(now, z3.Not(was)) != z3.unsat
-    meta = _metadata(before, after)
+    meta = _metadata(before, after, old_date, new_date)
     if not newly_failing and not newly_passing:
         return Change("rule", after.rule_id, CHANGED, citation, meta, target=after.target) if meta else None
     change = TIGHTENED if newly_failing and not newly_passing else \
@@ -133,10 +134,12 @@ def _rule_change(old: Ruleset, new: Ruleset, before: CheckedRule, after: Checked
                   example, after.target)
 
 
-def _metadata(before: CheckedRule, after: CheckedRule) -> str:
+def _metadata(before: CheckedRule, after: CheckedRule, old_date: _dt.date, new_date: _dt.date) -> str:
+    """What changed besides the documents the rule accepts: severity, topic, what silence is, and
+    the provision in force (a dated citation changes over time in one ruleset too)."""
     notes = [f"{name} {getattr(before, name)} -> {getattr(after, name)}"
-             for name in ("severity", "topic") if getattr(before, name) != getattr(after, name)]
-    if before.citation != after.citation:
+             for name in ("severity", "topic", "silence") if getattr(before, name) != getattr(after, name)]
+    if before.citation_on(old_date) != after.citation_on(new_date):
         notes.append("citation changed")
     return "; ".join(notes)
 
@@ -145,7 +148,8 @@ def _fingerprint(rule: CheckedRule, ruleset: Ruleset, values: Mapping[str, Any])
     from compliance.commands.rules import _params_used
     from compliance.dsl.formatter import format_expression
 
-    parts = [format_expression(e) for e in (rule.when, rule.require) if e is not None]
+    parts = [format_expression(e) for e in (*rule.scope, rule.when, rule.require) if e is not None]
+    parts.append(f"silence {rule.silence}")
     parts += [format_expression(e.when) + " / " + (format_expression(e.require) if e.require else "")
               for e in rule.exceptions]
     parts += [f"{name}={_shown(values.get(name))}" for name in _params_used(rule, ruleset)]

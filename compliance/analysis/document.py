@@ -12,13 +12,14 @@ within itself is outside what is analysed, see docs/analysis.md).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import z3
 
+from compliance.analysis.calendar import civil_constraints
 from compliance.analysis.schema import Field, child, schema
 from compliance.analysis.symbolic import TRUE, Strings, Sym, Unsupported
 from compliance.dsl.units import Duration, Leverage, Money, Percent
@@ -31,8 +32,13 @@ FIRST_DAY, LAST_DAY = _dt.date(1900, 1, 1).toordinal(), _dt.date(2199, 12, 31).t
 
 
 class SymbolicDocument:
-    def __init__(self, target: str, strings: Strings, currencies: tuple[str, ...] = ()):
+    def __init__(self, target: str, strings: Strings, currencies: tuple[str, ...] = (),
+                 corpus: Mapping[Path, tuple[Any, ...]] | None = None):
         self.target = target
+        # Texts and lists the in-file tests write, per field: what a tabulated text may be.
+        self.corpus = dict(corpus or {})
+        self.choices: dict[Path, Any] = {}                 # field -> which corpus entry it holds
+        self.calendar: dict[Path, tuple[Any, Any, Any]] = {}   # date field -> year, month, day
         self.root = schema(target)
         self.strings = strings
         self.constraints: list[Any] = []
@@ -108,6 +114,27 @@ class SymbolicDocument:
             return Sym("string", present, value, path=path)
         raise Unsupported(f"reads {'.'.join(path)} as a value")
 
+    def corpus_of(self, path: Path) -> tuple[Any, ...]:
+        return self.corpus.get(path, ())
+
+    def choice(self, path: Path) -> Any:
+        """Which entry of its corpus the text or list at ``path`` holds: 0..n-1, or n for any
+        other value."""
+        if path not in self.choices:
+            variable = z3.Int(f"{_name(path)} corpus entry")
+            self.constraints.append(z3.And(variable >= 0, variable <= len(self.corpus_of(path))))
+            self.choices[path] = variable
+        return self.choices[path]
+
+    def civil(self, path: Path) -> tuple[Any, Any, Any]:
+        """Year, month and day variables of the date at ``path``."""
+        if path not in self.calendar:
+            date = self.leaf(path).value
+            parts = tuple(z3.Int(f"{_name(path)} {part}") for part in ("year", "month", "day"))
+            self.constraints.extend(civil_constraints(date, *parts))
+            self.calendar[path] = parts  # type: ignore[assignment]
+        return self.calendar[path]
+
     def count(self, path: Path, item: str) -> Any:
         """How often the list at ``path`` (of a closed vocabulary) holds ``item``: a list of such
         values is a multiset to every rule (an element's outcome depends on its value only)."""
@@ -166,7 +193,30 @@ class SymbolicDocument:
         return variable
 
     def all_constraints(self) -> list[Any]:
-        return list(self.constraints) + self._text_consistency() + self._account_currency()
+        return list(self.constraints) + self._text_consistency() + self._account_currency() + \
+            self._corpus_links()
+
+    def _corpus_links(self) -> list[Any]:
+        """A field holding a corpus entry has that entry's code, length, phrases and patterns."""
+        from compliance.evaluate.builtins import matches, mentions
+
+        found = []
+        for path, choice in self.choices.items():
+            for index, entry in enumerate(self.corpus_of(path)):
+                facts = []
+                if path in self.leaves and isinstance(entry, str):
+                    facts.append(self.leaves[path][1].value == self.strings.code(entry))
+                if path in self.text_lengths and isinstance(entry, str):
+                    facts.append(self.text_lengths[path] == len(entry))
+                if path in self.lengths and isinstance(entry, list):
+                    facts.append(self.lengths[path] == len(entry))
+                facts += [holds == bool(mentions(entry, [phrase]))
+                          for (where, phrase), holds in self.texts.items() if where == path]
+                facts += [holds == bool(matches(entry, pattern))
+                          for (where, pattern), holds in self.patterns.items() if where == path]
+                if facts:
+                    found.append(z3.Implies(z3.And(self.present(path), choice == index), z3.And(facts)))
+        return found
 
     def _account_currency(self) -> list[Any]:
         if self.target != "account" or ("currency",) not in self.leaves:
@@ -211,8 +261,16 @@ class SymbolicDocument:
     def document(self, model: Any, as_of: _dt.date) -> dict[str, Any]:
         """The document a model stands for, as typed values (what a loader would produce)."""
         data: dict[str, Any] = {}
+        taken: list[Path] = []   # fields given a corpus entry whole
         for path in sorted(self.presence, key=len):
             if not path or not z3.is_true(model.eval(self.presence[path], model_completion=True)):
+                continue
+            if any(path[:len(whole)] == whole for whole in taken):
+                continue
+            entry = self._corpus_entry(model, path)
+            if entry is not None:
+                _put(data, path, entry[0])
+                taken.append(path)
                 continue
             node = self.field(path)
             if node.kind in ("record", "map"):
@@ -225,7 +283,26 @@ class SymbolicDocument:
                 _put(data, path, [_placeholder(node.element, n + 1) for n in range(count)])
             elif path in self.leaves:
                 _put(data, path, self._value(node, self.leaves[path][1], model, path, as_of))
+            else:   # present, but no rule reads its value (``class in leverage``): any will do
+                _put(data, path, self._any_value(node, model, as_of))
         return data
+
+    def _any_value(self, node: Field, model: Any, as_of: _dt.date) -> Any:
+        if node.kind == "money":
+            code = model.eval(self._currency, model_completion=True).as_long()
+            return Money(Decimal(0), self.strings.text(code))
+        plain = {"number": Decimal(0), "percent": Percent(Decimal(0)), "leverage": Leverage(Decimal(1)),
+                 "date": as_of, "duration": Duration(0, "days"), "bool": False}
+        if node.kind in plain:
+            return plain[node.kind]
+        return node.domain[0] if node.domain else "-"
+
+    def _corpus_entry(self, model: Any, path: Path) -> tuple[Any] | None:
+        if path not in self.choices:
+            return None
+        index = _int(model, self.choices[path])
+        entries = self.corpus_of(path)
+        return (entries[index],) if index < len(entries) else None
 
     def _value(self, node: Field, sym: Sym, model: Any, path: Path, as_of: _dt.date) -> Any:
         value = model.eval(sym.value, model_completion=True)

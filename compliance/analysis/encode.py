@@ -1,31 +1,34 @@
-"""Rules as SMT formulas: for each rule, the documents on which it fails, passes, does not apply,
-or cannot be decided because the document is silent (``not_stated``).
+"""Expressions of the rules language as symbolic values over one symbolic document: the
+:class:`Encoder` that :mod:`compliance.analysis.outcomes` turns whole rules into formulas with.
 
-The encoding follows the scalar evaluator step by step (``compliance/evaluate/scalar.py``): Kleene
-logic over present/value pairs, ``and``/``or`` that skip their right side when the left decides
-(so an error on the right does not happen), the first exception whose ``when`` holds, a failed
-subject on any ``UnitError``, and ``for each`` over a map of a closed key set (or a list of a closed
-vocabulary) as one subject per key. Parameters are constants in force on the run's ``as_of``.
-Anything else raises :class:`Unsupported`, and the rule is reported as not analysed.
+Each construct follows the scalar evaluator (``compliance/evaluate/scalar.py``): Kleene logic over
+present/value pairs, ``and``/``or`` that skip their right side when the left decides (so an error
+on the right does not happen), the fields the ruleset's assumptions fill read as their defaults,
+``stated()`` and ``either()``, calendar months on document dates, map lookups by category and
+``any``/``all``/``count`` over closed collections. Anything else raises :class:`Unsupported`,
+unless it is a function of one text or list field alone, which :mod:`compliance.analysis.texts`
+tabulates.
 """
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 import z3
 
+from compliance.analysis.calendar import shift_months
 from compliance.analysis.document import SymbolicDocument
 from compliance.analysis.schema import Field
 from compliance.analysis.symbolic import (FALSE, TRUE, Const, Sym, Unsupported, absolute, arith,
                                           boolean, choose, compare, equal_const, lift, negate)
+from compliance.analysis.texts import PROSE_FUNCTIONS, TEXT_FUNCTIONS, Tab, TextEncoding
 from compliance.dsl import ast
-from compliance.dsl.checker import CheckedRule
+from compliance.dsl.units import Duration
 from compliance.evaluate.values import MISSING
 
-TEXT_FUNCTIONS = ("mentions", "mentions_all", "matches")
+Path = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -39,55 +42,51 @@ class Node:
 Value = Union[Sym, Const, Node]
 
 
-def silence_breaches(rule: Any) -> bool:
-    """Whether an undecidable requirement is a breach (``failed``) rather than ``not_stated``:
-    when the rule says silence is the breach, or when the evaluator knows no ``not_stated``."""
-    from compliance.dsl.checker import OUTCOMES
-    return "not_stated" not in OUTCOMES or getattr(rule, "silence", "warning") == "breach"
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """Four mutually exclusive conditions on the document, one of which always holds."""
-
-    failed: Any
-    passed: Any
-    not_applicable: Any
-    not_stated: Any
-
-    def passes(self, silence_passes: bool = False) -> Any:
-        """A document passes a rule when it is passed or not applicable (and, with
-        ``silence_passes``, when the document is silent on what the rule needs)."""
-        ok = [self.passed, self.not_applicable] + ([self.not_stated] if silence_passes else [])
-        return z3.Or(ok)
-
-    def of(self, outcome: str) -> Any:
-        return getattr(self, outcome)
-
-
-@dataclass(frozen=True)
-class EncodedRule:
-    rule: CheckedRule
-    outcomes: Outcomes
-    exceptions: Mapping[str, Any]          # exception id -> it decides some subject
-    applies: Any                           # some subject gets past the rule's `when`
-    text_functions: tuple[str, ...] = ()   # mentions() and the like: abstracted, not decided
-    errors: Any = FALSE
-
-
 @dataclass
-class Encoder:
+class Encoder(TextEncoding):
     document: SymbolicDocument
     params: Mapping[str, Any]
     as_of: _dt.date
+    # Fields the ruleset's assumptions fill when the document does not state them: path -> value.
+    assumed: Mapping[Path, Any] = field(default_factory=dict)
     used_text: list[str] = field(default_factory=list)
+    used_prose: list[str] = field(default_factory=list)
+    restrictions: list[Any] = field(default_factory=list)
+
+    # ---- the document as the rules read it (after the assumptions) -------------------------------
+    def present(self, path: Path) -> Any:
+        """Whether the field is there once the assumptions have filled the document in: a field
+        an assumption covers, and each section on its way, always is."""
+        if any(assumed[:len(path)] == path for assumed in self.assumed):
+            return TRUE
+        return self.document.present(path)
+
+    def leaf(self, path: Path) -> Sym:
+        raw = self.document.leaf(path)
+        if path not in self.assumed:
+            return raw
+        default = self._lift(self.assumed[path])
+        if isinstance(default, Const) or default.kind != raw.kind or default.margin is not None:
+            raise Unsupported(f"assumes a {getattr(default, 'kind', 'list')} for {'.'.join(path)}")
+
+        def pick(stated: Any, otherwise: Any) -> Any:
+            return None if stated is None else z3.If(raw.present, stated, otherwise)
+        return Sym(raw.kind, TRUE, z3.If(raw.present, raw.value, default.value), FALSE, None,
+                   pick(raw.months, default.months), pick(raw.currency, default.currency), path=path)
 
     # ---- expressions -----------------------------------------------------------------------------
     def value(self, expr: ast.Expr, env: Mapping[str, Value]) -> Value:
         method = getattr(self, "v_" + type(expr).__name__.lower(), None)
-        if method is None:
-            raise Unsupported(f"uses {type(expr).__name__.lower()} expressions")
-        return method(expr, env)  # type: ignore[no-any-return]
+        try:
+            if method is None:
+                raise Unsupported(f"uses {type(expr).__name__.lower()} expressions")
+            return method(expr, env)  # type: ignore[no-any-return]
+        except Unsupported:
+            # Outside the fragment, but perhaps a function of one text or list field alone.
+            found = self.tabulate(expr, env) if not isinstance(expr, (ast.Name, ast.Attr)) else None
+            if found is None:
+                raise
+            return found  # type: ignore[no-any-return]
 
     def sym(self, expr: ast.Expr, env: Mapping[str, Value]) -> Sym:
         found = self.value(expr, env)
@@ -108,7 +107,7 @@ class Encoder:
     def _read(self, node: Node) -> Sym:
         if node.field.kind in ("record", "map", "set", "list"):
             raise Unsupported(f"reads {'.'.join(node.path)} as a whole")
-        return self.document.leaf(node.path)
+        return self.leaf(node.path)
 
     def _lift(self, value: Any) -> Sym | Const:
         return lift(value, self.document.strings)
@@ -132,7 +131,7 @@ class Encoder:
         path = node.path + (key,)
         if inner.kind in ("record", "map", "set", "list"):
             return Node(path, inner)
-        return self.document.leaf(path)
+        return self.leaf(path)
 
     def v_attr(self, expr: ast.Attr, env: Mapping[str, Value]) -> Value:
         target = self.value(expr.target, env)
@@ -167,7 +166,7 @@ class Encoder:
                        z3.Or(key.err, z3.And(key.present, found.err)), found.margin, found.months,
                        found.currency)
         if isinstance(target, Node) and target.field.kind == "map" and key.kind == "string":
-            cases = [(key.value == self.document.strings.code(name), self.document.leaf(target.path + (name,)))
+            cases = [(key.value == self.document.strings.code(name), self.leaf(target.path + (name,)))
                      for name in target.field.children]
             found = choose(cases)
             return Sym(found.kind, z3.And(key.present, found.present), found.value, key.err,
@@ -178,7 +177,20 @@ class Encoder:
         return negate(self.sym(expr.operand, env))
 
     def v_arith(self, expr: ast.Arith, env: Mapping[str, Value]) -> Value:
-        return arith(expr.op, self.sym(expr.left, env), self.sym(expr.right, env))
+        left, right = self.sym(expr.left, env), self.sym(expr.right, env)
+        if left.kind == "date" and right.kind == "duration" and expr.op in "+-" and left.const is None \
+                and isinstance(right.const, Duration) and right.const.unit == "months":
+            return self._shift_months(left, right, expr.op)
+        return arith(expr.op, left, right)
+
+    def _shift_months(self, date: Sym, by: Sym, op: str) -> Sym:
+        """A document date plus (or minus) a constant number of calendar months."""
+        if date.path is None or date.path in self.assumed:
+            raise Unsupported("adds calendar months to a computed date")
+        year, month, day = self.document.civil(date.path)
+        months = by.const.amount if op == "+" else -by.const.amount
+        return Sym("date", z3.And(date.present, by.present), shift_months(year, month, day, months),
+                   z3.Or(date.err, by.err))
 
     def v_compare(self, expr: ast.Compare, env: Mapping[str, Value]) -> Value:
         if expr.op in ("in", "not in"):
@@ -219,6 +231,8 @@ class Encoder:
         item = self.sym(expr.left, env)
         collection = self.value(expr.right, env)
         strings = self.document.strings
+        if isinstance(collection, Tab):
+            return self.member_of_tab(item, collection)
         if isinstance(collection, Const):
             if isinstance(collection.value, dict):
                 if item.kind != "string":
@@ -229,9 +243,9 @@ class Encoder:
                 holds = z3.Or([f for f in found if f is not None] or [FALSE])
             return Sym("bool", item.present, holds, item.err)
         if isinstance(collection, Node) and item.kind == "string":
-            present = z3.And(item.present, self.document.present(collection.path))
+            present = z3.And(item.present, self.present(collection.path))
             if collection.field.kind == "map":
-                holds = z3.Or([z3.And(item.value == strings.code(k), self.document.present(collection.path + (k,)))
+                holds = z3.Or([z3.And(item.value == strings.code(k), self.present(collection.path + (k,)))
                                for k in collection.field.children] or [FALSE])
                 return Sym("bool", present, holds, item.err)
             if collection.field.kind == "set":
@@ -258,7 +272,7 @@ class Encoder:
     def v_exists(self, expr: ast.Exists, env: Mapping[str, Value]) -> Value:
         target = self.value(expr.target, env)
         if isinstance(target, Node):
-            present = self.document.present(target.path)
+            present = self.present(target.path)
             err = FALSE
         elif isinstance(target, Const):
             present, err = TRUE, FALSE
@@ -279,8 +293,14 @@ class Encoder:
         from compliance.evaluate.builtins import REGISTRY
 
         if expr.name in TEXT_FUNCTIONS:
-            return self._text_call(expr, env)
+            return self.text_call(expr, env)
+        if expr.name in PROSE_FUNCTIONS:
+            raise Unsupported(f"uses {expr.name}()")
         args = [self.value(arg, env) for arg in expr.args]
+        if expr.name == "stated":
+            return self._stated(args[0])
+        if expr.name == "either":
+            return self._either(args[0], args[1])
         if all(isinstance(a, Const) or isinstance(a, Sym) and (a.const is not None or
                                                                 z3.is_false(z3.simplify(a.present)))
                for a in args):
@@ -289,12 +309,10 @@ class Encoder:
             return self._lift(REGISTRY[expr.name].scalar(*values))
         if expr.name == "length" and isinstance(args[0], Node) and args[0].field.kind in ("set", "list"):
             node = args[0]
-            return Sym("number", self.document.present(node.path), self.document.length(node.path))
+            return Sym("number", self.present(node.path), self.document.length(node.path))
         syms = [self._as_sym(a) for a in args]
         if expr.name == "length" and syms[0].kind == "string" and syms[0].path is not None:
-            self.used_text.append("length()")
-            text = syms[0]
-            return Sym("number", text.present, self.document.text_length(text.path, text), text.err)
+            return self.text_length(syms[0])
         if expr.name == "leverage_of" and len(syms) == 1:
             margin = syms[0]
             return Sym("leverage", margin.present, 1 / margin.value,
@@ -314,22 +332,30 @@ class Encoder:
                        z3.Or(start.err, end.err))
         raise Unsupported(f"uses {expr.name}() on document values")
 
-    def _text_call(self, expr: ast.Call, env: Mapping[str, Value]) -> Sym:
-        self.used_text.append(f"{expr.name}()")
-        text = self.value(expr.args[0], env)
-        other = self.value(expr.args[1], env)
-        if isinstance(text, Node) or not isinstance(text, Sym) or text.kind != "string" or text.path is None:
-            raise Unsupported(f"uses {expr.name}() on a list of texts")
-        if not isinstance(other, (Const, Sym)) or isinstance(other, Sym) and other.const is None:
-            raise Unsupported(f"uses {expr.name}() with phrases from the document")
-        given = other.value if isinstance(other, Const) else other.const
-        if expr.name == "matches":
-            holds = self.document.matches(text.path, str(given))
-        else:
-            phrases = [given] if isinstance(given, str) else [p for p in given if isinstance(p, str)]
-            atoms = [self.document.contains(text.path, p) for p in phrases]
-            holds = z3.Or(atoms or [FALSE]) if expr.name == "mentions" else z3.And(atoms or [TRUE])
-        return Sym("bool", text.present, holds, text.err)
+    def _stated(self, value: Value) -> Sym:
+        """``stated(x)``: true when x is there, else missing (never false)."""
+        if isinstance(value, Node):
+            return Sym("bool", self.present(value.path), TRUE)
+        if isinstance(value, Const):
+            return Sym("bool", TRUE, TRUE, const=True)
+        return Sym("bool", value.present, TRUE, value.err)
+
+    def _either(self, first: Value, second: Value) -> Sym:
+        """``either(a, b)``: a when it is there, else b. The evaluator computes both arguments
+        before the call, so an error in either one is an error."""
+        a, b = self._as_sym(first), self._as_sym(second)
+        err = z3.Or(a.err, b.err)
+        if z3.is_true(z3.simplify(a.present)) or z3.is_false(z3.simplify(b.present)):
+            return replace(a, err=err)
+        if z3.is_false(z3.simplify(a.present)):
+            return replace(b, err=err)
+        if a.kind != b.kind or (a.margin is None) != (b.margin is None):
+            raise Unsupported(f"uses either() on values of different units ({a.kind}, {b.kind})")
+
+        def pick(x: Any, y: Any) -> Any:
+            return None if x is None or y is None else z3.If(a.present, x, y)
+        return Sym(a.kind, z3.Or(a.present, b.present), z3.If(a.present, a.value, b.value), err,
+                   pick(a.margin, b.margin), pick(a.months, b.months), pick(a.currency, b.currency))
 
     def v_quantifier(self, expr: ast.Quantifier, env: Mapping[str, Value]) -> Value:
         collection = self.value(expr.collection, env)
@@ -372,9 +398,9 @@ class Encoder:
             values = collection.value.values() if isinstance(collection.value, dict) else collection.value
             return [(TRUE, self._lift(v)) for v in values], TRUE
         if isinstance(collection, Node):
-            present = self.document.present(collection.path)
+            present = self.present(collection.path)
             if collection.field.kind == "map":
-                return [(self.document.present(collection.path + (k,)), self._child(collection, k))
+                return [(self.present(collection.path + (k,)), self._child(collection, k))
                         for k in collection.field.children], present
             if collection.field.kind == "set":
                 return [(self.document.member(collection.path, k), self._lift(k))
@@ -392,7 +418,7 @@ class Encoder:
         if isinstance(collection, Const) and isinstance(collection.value, dict):
             return [(TRUE, self._lift(k), self._lift(v)) for k, v in collection.value.items()]
         if isinstance(collection, Node) and collection.field.kind == "map":
-            return [(self.document.present(collection.path + (k,)), self._lift(k), self._child(collection, k))
+            return [(self.present(collection.path + (k,)), self._lift(k), self._child(collection, k))
                     for k in collection.field.children]
         if isinstance(collection, Const):
             return [(TRUE, self._lift(i), self._lift(v)) for i, v in enumerate(collection.value)]
@@ -403,99 +429,3 @@ class Encoder:
 def _no(reason: str) -> Any:
     raise Unsupported(reason)
 
-
-# ---- rules ----------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Subject:
-    exists: Any
-    failed: Any
-    passed: Any
-    not_applicable: Any
-    not_stated: Any
-    applies: Any
-    exceptions: Mapping[str, Any]
-    err: Any
-
-
-def encode_rule(rule: CheckedRule, document: SymbolicDocument, params: Mapping[str, Any],
-                as_of: _dt.date) -> EncodedRule:
-    """The four outcome conditions of ``rule`` over the symbolic document. Raises Unsupported."""
-    encoder = Encoder(document, params, as_of)
-    subjects = [_subject(rule, encoder, exists, env) for exists, env in _subject_envs(rule, encoder)]
-    failed = z3.Or([z3.And(s.exists, s.failed) for s in subjects] or [FALSE])
-    stated_silence = z3.Or([z3.And(s.exists, s.not_stated) for s in subjects] or [FALSE])
-    not_stated = z3.And(z3.Not(failed), stated_silence)
-    passed = z3.And(z3.Not(failed), z3.Not(stated_silence),
-                    z3.Or([z3.And(s.exists, s.passed) for s in subjects] or [FALSE]))
-    not_applicable = z3.Not(z3.Or(failed, not_stated, passed))
-    exceptions = {e.rule_id: z3.Or([z3.And(s.exists, s.exceptions[e.rule_id]) for s in subjects] or [FALSE])
-                  for e in rule.exceptions}
-    applies = z3.Or([z3.And(s.exists, s.applies) for s in subjects] or [FALSE])
-    errors = z3.Or([z3.And(s.exists, s.err) for s in subjects] or [FALSE])
-    return EncodedRule(rule, Outcomes(failed, passed, not_applicable, not_stated), exceptions, applies,
-                       tuple(dict.fromkeys(encoder.used_text)), errors)
-
-
-def _subject_envs(rule: CheckedRule, encoder: Encoder) -> list[tuple[Any, dict[str, Value]]]:
-    loop = rule.for_each
-    if loop is None:
-        return [(TRUE, {})]
-    collection = encoder.value(loop.collection, {})
-    if loop.value_var is None:
-        items, present = encoder.elements(collection)
-        return [(z3.And(present, exists), {loop.key_var: element}) for exists, element in items]
-    present = encoder.document.present(collection.path) if isinstance(collection, Node) else TRUE
-    return [(z3.And(present, exists), {loop.key_var: key, loop.value_var: element})
-            for exists, key, element in encoder.keyed(collection)]
-
-
-def _subject(rule: CheckedRule, encoder: Encoder, exists: Any, env: Mapping[str, Value]) -> _Subject:
-    errors = []
-    if rule.when is not None:
-        when = encoder.condition(rule.when, env)
-        errors.append(when.err)
-        applies = z3.And(z3.Not(when.err), when.true)
-    else:
-        applies = TRUE
-    reached = applies        # no exception decided yet
-    exempt = FALSE
-    decided: dict[str, Any] = {}
-    branches: list[tuple[Any, Sym]] = []
-    for exception in rule.exceptions:
-        condition = encoder.condition(exception.when, env)
-        errors.append(z3.And(reached, condition.err))
-        hit = z3.And(reached, z3.Not(condition.err), condition.true)
-        decided[exception.rule_id] = hit
-        if exception.require is None:
-            exempt = z3.Or(exempt, hit)
-        else:
-            branches.append((hit, encoder.condition(exception.require, env)))
-        reached = z3.And(reached, z3.Not(hit))
-    branches.append((reached, encoder.condition(rule.require, env)))
-    passed, false, unknown = FALSE, FALSE, FALSE
-    for taken, requirement in branches:
-        errors.append(z3.And(taken, requirement.err))
-        ok = z3.Not(requirement.err)
-        passed = z3.Or(passed, z3.And(taken, ok, requirement.true))
-        false = z3.Or(false, z3.And(taken, ok, requirement.false))
-        unknown = z3.Or(unknown, z3.And(taken, ok, requirement.unknown))
-    err = z3.Or(errors)
-    breach = silence_breaches(rule)
-    failed = z3.Or(err, false, unknown) if breach else z3.Or(err, false)
-    not_stated = FALSE if breach else z3.And(z3.Not(err), unknown)
-    passed = z3.And(z3.Not(err), passed)
-    not_applicable = z3.And(z3.Not(err), z3.Or(z3.Not(applies), exempt))
-    return _Subject(exists, failed, passed, not_applicable, not_stated, applies, decided, err)
-
-
-def encode_rules(rules: Sequence[CheckedRule], document: SymbolicDocument, params: Mapping[str, Any],
-                 as_of: _dt.date) -> tuple[dict[str, EncodedRule], dict[str, str]]:
-    """Every rule that can be encoded, and for the others why not."""
-    encoded, skipped = {}, {}
-    for rule in rules:
-        try:
-            encoded[rule.rule_id] = encode_rule(rule, document, params, as_of)
-        except Unsupported as reason:
-            skipped[rule.rule_id] = str(reason)
-    return encoded, skipped

@@ -100,16 +100,24 @@ def _outcomes(ruleset: Ruleset, document: Any, as_of: _dt.date) -> dict[str, tup
 
 
 def _compare(name: str, old: Ruleset, new: Ruleset, before: dict[str, tuple[str, str]],
-             after: dict[str, tuple[str, str]]) -> list[Flip]:
+             after: dict[str, tuple[str, str]], old_date: _dt.date, new_date: _dt.date) -> list[Flip]:
     flips = []
     for rule_id in sorted(set(before) | set(after)):
         was, why_was = before.get(rule_id, ("absent", "the rule does not exist"))
         now, why_now = after.get(rule_id, ("absent", "the rule does not exist"))
         if was != now:
-            rule = new.rule(rule_id) or old.rule(rule_id)
             why = why_now if now not in ("passed", "absent") else why_was
-            flips.append(Flip(name, rule_id, was, now, why, rule.citation if rule else ""))
+            flips.append(Flip(name, rule_id, was, now, why, _citation(old, new, rule_id, old_date, new_date)))
     return flips
+
+
+def _citation(old: Ruleset, new: Ruleset, rule_id: str, old_date: _dt.date, new_date: _dt.date) -> str:
+    """The provision in force: on the new date, or on the old one for a rule that was removed."""
+    rule = new.rule(rule_id)
+    if rule is not None:
+        return rule.citation_on(new_date)
+    rule = old.rule(rule_id)
+    return rule.citation_on(old_date) if rule is not None else ""
 
 
 def _contract_flips(path: str, old: Ruleset, new: Ruleset, old_date: _dt.date,
@@ -117,7 +125,8 @@ def _contract_flips(path: str, old: Ruleset, new: Ruleset, old_date: _dt.date,
     from compliance.documents.contract import load_contract
 
     document = load_contract(path)
-    return _compare(path, old, new, _outcomes(old, document, old_date), _outcomes(new, document, new_date))
+    return _compare(path, old, new, _outcomes(old, document, old_date), _outcomes(new, document, new_date),
+                    old_date, new_date)
 
 
 def _snapshot_flips(path: str, old: Ruleset, new: Ruleset, old_date: _dt.date,
@@ -125,11 +134,11 @@ def _snapshot_flips(path: str, old: Ruleset, new: Ruleset, old_date: _dt.date,
     import numpy as np
 
     from compliance.documents.snapshot import load_snapshot
-    from compliance.evaluate.vector import OUTCOME_NAMES, evaluate_snapshot
+    from compliance.evaluate.vector import OUTCOME_NAMES
 
     snapshot = load_snapshot(path)
-    before = {o.rule.rule_id: o.outcomes for o in evaluate_snapshot(old, snapshot, old_date)}
-    after = {o.rule.rule_id: o.outcomes for o in evaluate_snapshot(new, snapshot, new_date)}
+    before = _column_outcomes(old, snapshot, old_date)
+    after = _column_outcomes(new, snapshot, new_date)
     absent = np.full(snapshot.n_rows, -1, dtype=np.int8)
     names = {-1: "absent", **dict(enumerate(OUTCOME_NAMES))}
     counts: dict[tuple[str, str, str], int] = {}
@@ -150,6 +159,17 @@ def _snapshot_flips(path: str, old: Ruleset, new: Ruleset, old_date: _dt.date,
     return SnapshotFlips(path, snapshot.n_rows, counts, tuple(listed))
 
 
+def _column_outcomes(ruleset: Ruleset, snapshot: Any, as_of: _dt.date) -> dict[str, Any]:
+    """Outcome codes per account rule, with the columns the ruleset's assumptions fill filled in
+    (each side of the comparison with its own assumptions, as ``audit`` reads a snapshot)."""
+    from compliance.evaluate.scalar import params_as_of
+    from compliance.evaluate.vector import apply_column_assumptions, evaluate_snapshot
+
+    params = params_as_of(ruleset, as_of)
+    filled, _assumed = apply_column_assumptions(ruleset, snapshot, params, as_of)
+    return {o.rule.rule_id: o.outcomes for o in evaluate_snapshot(ruleset, filled, as_of, params)}
+
+
 def _explain_rows(snapshot: Any, rows: Any, rule_id: str, old: Ruleset, new: Ruleset,
                   old_date: _dt.date, new_date: _dt.date) -> list[Flip]:
     ids = snapshot.account_ids(rows) if len(rows) else []
@@ -157,7 +177,8 @@ def _explain_rows(snapshot: Any, rows: Any, rule_id: str, old: Ruleset, new: Rul
     for row, account in zip(rows.tolist(), ids):
         document = snapshot.row_document(int(row))
         flips += [f for f in _compare(account, old, new, _outcomes(old, document, old_date),
-                                      _outcomes(new, document, new_date)) if f.rule_id == rule_id]
+                                      _outcomes(new, document, new_date), old_date, new_date)
+                  if f.rule_id == rule_id]
     return flips
 
 

@@ -33,7 +33,7 @@ def _verdict_line(verdict: Verdict, house: str) -> str:
             return f"{verdict.rule_id}: implied (every document passes it)"
         return f"{verdict.rule_id}: implied by {house} rules {', '.join(verdict.implied_by)}"
     if verdict.verdict == NOT_IMPLIED:
-        return f"{verdict.rule_id}: NOT implied"
+        return f"{verdict.rule_id}: NOT implied" + (f" ({verdict.reason})" if verdict.reason else "")
     if verdict.verdict == NOT_ANALYSED:
         return f"{verdict.rule_id}: not analysed: {verdict.reason}"
     return f"{verdict.rule_id}: undecided: {verdict.reason}"

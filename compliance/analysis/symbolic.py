@@ -17,6 +17,7 @@ from typing import Any
 import z3
 
 from compliance.dsl.units import Duration, Leverage, Money, Percent, margin_for_leverage
+from compliance.errors import ComplianceError
 from compliance.evaluate.values import MISSING
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
@@ -24,7 +25,7 @@ NUMERIC = ("number", "percent", "leverage", "money")
 DIMENSIONLESS = ("number", "percent", "leverage")
 
 
-class Unsupported(Exception):
+class Unsupported(ComplianceError):
     """An expression outside the analysed fragment; the message says what (``uses mentions()``)."""
 
 

@@ -158,7 +158,8 @@ def _lint(args: argparse.Namespace) -> int:
     for finding in dict.fromkeys(f.render() for f in findings):
         sys.stdout.write(finding + "\n")
     sys.stdout.write(f"{len(set(f.render() for f in findings))} lint finding(s)\n")
-    return EXIT_FAILED if findings else EXIT_OK
+    # info findings are notes: only warnings and errors fail
+    return EXIT_FAILED if any(f.severity != "info" for f in findings) else EXIT_OK
 
 
 # ---- test --coverage ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from compliance.commands._common import add_report_flags, emit_report, parse_as_
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="contract files or directories")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="contract files, platform profiles or directories")
     parser.add_argument("--ruleset", action="append", metavar="NAME|FILE",
                         help="built-in ruleset name or ruleset file; repeat or comma-separate for "
                              "several (default: each contract's own 'rulesets:' list)")
@@ -29,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     if args.only_contracts:
         from compliance.documents.contract import split_contracts
 
-        paths, skipped = split_contracts(paths)
+        from compliance.documents.contract import CHECKED_KINDS
+
+        paths, skipped = split_contracts(paths, CHECKED_KINDS)
         for path, why in skipped:
             sys.stderr.write(f"{path}: note: skipped, {why}\n")
         if not paths:

@@ -1,6 +1,7 @@
-"""``compliance schema contract|snapshot|findings``: print a JSON Schema (draft 2020-12).
+"""``compliance schema contract|platform|snapshot|findings``: print a JSON Schema (draft 2020-12).
 
-The contract schema is generated from the declarations in :mod:`compliance.documents.models`; the
+The contract and platform-profile schemas are generated from the declarations in
+:mod:`compliance.documents.models` and :mod:`compliance.documents.platform_models`; the
 snapshot and findings schemas are written out here from the spec. Output is deterministic: sorted
 keys, 2-space indent, one trailing newline.
 """
@@ -14,13 +15,13 @@ from typing import Any
 from compliance import vocabulary
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_NAMES = ("contract", "snapshot", "findings")
+SCHEMA_NAMES = ("contract", "platform", "snapshot", "findings")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", choices=SCHEMA_NAMES,
-                        help="which schema: contract files, one account row of a snapshot, or the "
-                             "JSON findings report")
+                        help="which schema: contract files, platform due-diligence profiles, one "
+                             "account row of a snapshot, or the JSON findings report")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +38,10 @@ def schema_for(name: str) -> dict[str, Any]:
         from compliance.documents.contract import contract_json_schema
 
         return contract_json_schema()
+    if name == "platform":
+        from compliance.documents.platform import platform_json_schema
+
+        return platform_json_schema()
     if name == "snapshot":
         return snapshot_schema()
     if name == "findings":

@@ -11,8 +11,8 @@ import functools
 import os
 import re
 import typing
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from compliance.documents.files import (name_problem, os_reason, read_head, remember_input,
                                         shown_path)
@@ -21,19 +21,30 @@ from compliance.documents.yaml_loader import LoadedYaml, load_yaml
 from compliance.dsl import types as T
 from compliance.errors import Diagnostic, InputError
 
+if TYPE_CHECKING:
+    from compliance.documents.models import Problem
+
 CONTRACT_SUFFIXES = (".yaml", ".yml")
 # How much of a file in a searched directory is read to see whether it is a contract.
 _SNIFF_BYTES = 64 * 1024
-_KIND_LINE = re.compile(rb"^kind[ \t]*:[ \t]*[\"']?contract[\"']?[ \t]*(#.*)?$", re.MULTILINE)
+# The kinds `compliance check` reviews: contracts, and platform profiles (which reference contracts).
+CHECKED_KINDS = ("contract", "platform")
+_KIND_NOUNS = {"contract": "contract", "platform": "platform profile"}
+
+
+@functools.lru_cache(maxsize=4)
+def _kind_line(kinds: tuple[str, ...]) -> "re.Pattern[bytes]":
+    names = b"|".join(re.escape(kind.encode()) for kind in kinds)
+    return re.compile(rb"^kind[ \t]*:[ \t]*[\"']?(?:" + names + rb")[\"']?[ \t]*(#.*)?$", re.MULTILINE)
 
 
 def load_contract(path: str) -> Document:
     """Read, validate and type one contract file. Raises InputError listing every problem."""
     loaded = load_yaml(path)
-    _require_contract(loaded, path)
+    require_kind(loaded, path)
     data = validate_contract(loaded, path)
     return Document(kind="contract", path=path, data=data, positions=loaded.positions,
-                    sha256=loaded.sha256)
+                    sha256=loaded.sha256, lines=tuple(loaded.lines))
 
 
 def validate_contract(loaded: LoadedYaml, path: str) -> dict[str, Any]:
@@ -41,20 +52,28 @@ def validate_contract(loaded: LoadedYaml, path: str) -> dict[str, Any]:
     from compliance.documents.models import validate_contract_data
 
     data, problems = validate_contract_data(loaded.data)
-    if problems:
-        diagnostics = []
-        for problem in problems:
-            place = _position(loaded.positions, problem.loc[:-1] if problem.missing else problem.loc)
-            diagnostics.append(Diagnostic(path, place.line, place.column, problem.message,
-                                          loaded.source_line(place.line)))
-        diagnostics.sort(key=lambda d: (d.line or 0, d.column or 0, d.message))
-        raise InputError(diagnostics)
+    raise_problems(loaded, path, problems)
     return data
 
 
-def find_contracts(paths: list[str]) -> list[str]:
+def raise_problems(loaded: LoadedYaml, path: str, problems: "Sequence[Problem]") -> None:
+    """Every validation problem as ``PATH:LINE:COL: error:``, each at its key (a missing key at
+    the mapping that lacks it); nothing when there is none."""
+    if not problems:
+        return
+    diagnostics = []
+    for problem in problems:
+        place = _position(loaded.positions, problem.loc[:-1] if problem.missing else problem.loc)
+        diagnostics.append(Diagnostic(path, place.line, place.column, problem.message,
+                                      loaded.source_line(place.line)))
+    diagnostics.sort(key=lambda d: (d.line or 0, d.column or 0, d.message))
+    raise InputError(diagnostics)
+
+
+def find_contracts(paths: list[str], kinds: tuple[str, ...] = ("contract",)) -> list[str]:
     """The contract files named by ``paths``: files as given, directories searched recursively for
-    ``*.yaml``/``*.yml`` whose top-level ``kind`` is ``contract``. Sorted, without duplicates."""
+    ``*.yaml``/``*.yml`` whose top-level ``kind`` is ``contract`` (or one of ``kinds``). Sorted,
+    without duplicates."""
     found: set[str] = set()
     problems: list[Diagnostic] = []
     for path in paths:
@@ -62,10 +81,10 @@ def find_contracts(paths: list[str]) -> list[str]:
         if problem:
             problems.append(Diagnostic(shown_path(path), None, None, problem))
         elif os.path.isdir(path):
-            found.update(_search_directory(path))
+            found.update(_search_directory(path, kinds))
         elif os.path.exists(path):
             try:
-                _require_contract(load_yaml(path), path)
+                require_kind(load_yaml(path), path, kinds)
             except InputError as error:
                 problems.extend(error.diagnostics)
                 continue
@@ -88,7 +107,8 @@ def _missing_reason(path: str) -> str:
     return "no such file or directory"
 
 
-def split_contracts(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+def split_contracts(paths: list[str], kinds: tuple[str, ...] = ("contract",)
+                    ) -> tuple[list[str], list[tuple[str, str]]]:
     """For hooks handed every changed YAML file (pre-commit): the paths that are contracts, or
     directories to search, and ``(path, why)`` for each named file that is not a contract (a CI
     workflow, a Kubernetes manifest, the pre-commit config itself), which is to be skipped.
@@ -98,58 +118,68 @@ def split_contracts(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]
     kept: list[str] = []
     skipped: list[tuple[str, str]] = []
     for path in paths:
-        if os.path.isdir(path) or not os.path.exists(path) or _looks_like_contract(path):
+        if os.path.isdir(path) or not os.path.exists(path) or looks_like(path, kinds):
             kept.append(path)  # directories are searched; a missing file stays an error
         else:
-            skipped.append((path, "not a contract (no top-level 'kind: contract')"))
+            skipped.append((path, f"not a contract (no top-level {_expected(kinds)})"))
     return kept, skipped
 
 
-def _search_directory(root: str) -> Iterable[str]:
+def _search_directory(root: str, kinds: tuple[str, ...]) -> Iterable[str]:
     for directory, subdirectories, files in os.walk(root):
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
         for name in sorted(files):
             if name.endswith(CONTRACT_SUFFIXES) and not name.startswith("."):
                 candidate = os.path.join(directory, name)
-                if _looks_like_contract(candidate):
+                if looks_like(candidate, kinds):
                     # An input of the run even when a worker process reads it: never an output.
                     remember_input(os.stat(candidate))
                     yield candidate
 
 
-def _looks_like_contract(path: str) -> bool:
-    """Whether a file in a searched directory declares ``kind: contract`` at the top level.
+def looks_like(path: str, kinds: tuple[str, ...] = ("contract",)) -> bool:
+    """Whether a file in a searched directory declares ``kind: contract`` (or one of ``kinds``)
+    at the top level.
 
     A line ``kind: contract`` at the margin is enough, so that a contract with a YAML error is still
     found (and its error reported) rather than silently skipped; otherwise the file is parsed."""
     head = read_head(path, _SNIFF_BYTES)  # None for a FIFO, a device or a folder: skipped
     if head is None:
         return False
-    if _KIND_LINE.search(head):
+    if _kind_line(kinds).search(head):
         return True
-    if b"contract" not in head:
+    if not any(kind.encode() in head for kind in kinds):
         return False
     try:
         loaded = load_yaml(path)
     except InputError:
         return False
-    return isinstance(loaded.data, dict) and loaded.data.get("kind") == "contract"
+    return isinstance(loaded.data, dict) and loaded.data.get("kind") in kinds
 
 
-def _require_contract(loaded: LoadedYaml, path: str) -> None:
+_looks_like_contract = looks_like  # the name compliance.analysis.impact imports
+
+
+def _expected(kinds: tuple[str, ...]) -> str:
+    return " or ".join(f"'kind: {kind}'" for kind in kinds)
+
+
+def require_kind(loaded: LoadedYaml, path: str, kinds: tuple[str, ...] = ("contract",)) -> str:
+    """The file's ``kind``, one of ``kinds``; anything else is an error at the ``kind`` key."""
     data = loaded.data
+    noun = " or ".join(_KIND_NOUNS.get(kind, kind) for kind in kinds)
     if not isinstance(data, dict):
         shown = "a list" if isinstance(data, list) else f"the value {data!r}"
-        raise InputError(Diagnostic(path, 1, 1, f"not a contract: the file holds {shown}, "
-                                                "expected a mapping with 'kind: contract'",
+        raise InputError(Diagnostic(path, 1, 1, f"not a {noun}: the file holds {shown}, "
+                                                f"expected a mapping with {_expected(kinds)}",
                                     loaded.source_line(1)))
     kind = data.get("kind")
-    if kind == "contract":
-        return
+    if kind in kinds:
+        return str(kind)
     place = loaded.positions.get(("kind",), Position(1, 1))
     shown = "missing" if "kind" not in data else repr(kind)
     raise InputError(Diagnostic(path, place.line, place.column,
-                                f"not a contract (kind is {shown}); expected 'kind: contract'",
+                                f"not a {noun} (kind is {shown}); expected {_expected(kinds)}",
                                 loaded.source_line(place.line)))
 
 
@@ -172,10 +202,11 @@ def contract_type() -> T.Type:
     reject a rule reading a key that no contract can have."""
     from compliance.documents.models import Contract
 
-    return _type_of_section(Contract, optional=False)
+    return section_type(Contract, optional=False)
 
 
-def _type_of_section(section: Any, optional: bool) -> T.Type:
+def section_type(section: Any, optional: bool) -> T.Type:
+    """The DSL record type of a declared section (of any document kind)."""
     fields = {name: _type_of(spec.annotation, optional=not spec.required)
               for name, spec in section.fields().items()}
     return T.record(fields, optional=optional)
@@ -204,7 +235,7 @@ def _type_of(annotation: Any, optional: bool) -> T.Type:
     elif origin is dict:
         result = T.map_of(_type_of(typing.get_args(annotation)[1], optional=False))
     elif isinstance(annotation, type) and issubclass(annotation, Section):
-        return _type_of_section(annotation, optional)
+        return section_type(annotation, optional)
     elif annotation in scalar:
         result = scalar[annotation]
     else:

@@ -26,6 +26,19 @@ class Document:
     data: Mapping[str, Any]
     positions: Mapping[FieldPath, Position] = field(default_factory=dict)
     sha256: str = ""
+    # The file's lines, for positions inside a text (a phrase in a clause); empty when unknown.
+    lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def position_in(self, path: FieldPath, offset: int) -> Position | None:
+        """The position of character ``offset`` of the text at ``path``: the phrase itself,
+        inside a plain, quoted or block scalar; the key's position when that cannot be told."""
+        if self.lines and path in self.positions:
+            from compliance.documents.scalar_offsets import scalar_position
+
+            found = scalar_position(self.lines, path, offset)
+            if found is not None:
+                return found
+        return self.position_of(path)
 
     def position_of(self, path: FieldPath) -> Position | None:
         """The position of a key, or of its nearest ancestor that has one."""

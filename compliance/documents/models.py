@@ -35,9 +35,20 @@ from typing import Annotated, Any, Literal
 
 from compliance import vocabulary
 from compliance.dsl.units import (
-    Duration, Leverage, Money, Percent, UnitError, check_range, parse_date, parse_decimal, parse_duration,
-    parse_leverage, parse_money, parse_percent,
+    Duration,
+    Leverage,
+    Money,
+    Percent,
+    UnitError,
+    check_range,
+    parse_date,
+    parse_decimal,
+    parse_duration,
+    parse_leverage,
+    parse_money,
+    parse_percent,
 )
+from compliance.errors import DomainError
 
 SCHEMA_ID = "urn:compliance:schema:contract"
 
@@ -49,7 +60,7 @@ ProductType = Literal[vocabulary.PRODUCT_TYPES]  # type: ignore[valid-type]
 NoticeChannel = Literal[vocabulary.NOTICE_CHANNELS]  # type: ignore[valid-type]
 
 
-class InvalidValue(ValueError):
+class InvalidValue(DomainError):
     """A value that is not of the form its field accepts; the message says what was expected."""
 
 
@@ -247,6 +258,10 @@ def _opt(description: str) -> Any:
 
 def required(description: str) -> Any:
     return _Declared(description, required=True)
+
+
+# The public name for other document kinds' declarations (compliance.documents.platform_models).
+optional = _opt
 
 
 class Section:
@@ -532,8 +547,13 @@ class Problem:
 def validate_contract_data(data: Any) -> tuple[dict[str, Any], list[Problem]]:
     """The contract as dicts and lists of typed values (absent and empty fields left out), and
     every problem found. The data is usable only when the list is empty."""
+    return validate_section_data(Contract, data)
+
+
+def validate_section_data(section: type[Section], data: Any) -> tuple[dict[str, Any], list[Problem]]:
+    """:func:`validate_contract_data` for any top-level declaration (a platform profile)."""
     problems: list[Problem] = []
-    value = _validate(Contract, data, (), problems)
+    value = _validate(section, data, (), problems)
     return (value if isinstance(value, dict) else {}), problems
 
 

@@ -33,7 +33,7 @@ import yaml
 
 from compliance.documents.files import read_input
 from compliance.documents.model import FieldPath, Position
-from compliance.errors import Diagnostic, InputError
+from compliance.errors import Diagnostic, DomainError, InputError
 
 # Limits against hostile or accidental input. A real contract is a few kilobytes, a few hundred
 # nodes and nested four or five levels deep.
@@ -154,7 +154,7 @@ def parse_yaml(text: str, path: str, sha256: str = "", *, max_nodes: int | None 
 _MAY_START_NON_TEXT = frozenset("0123456789+-.~nNtTfF")
 
 
-class ScalarError(ValueError):
+class ScalarError(DomainError):
     """An unquoted scalar that looks like a number but is beyond the reader's limits."""
 
 

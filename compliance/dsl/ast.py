@@ -155,11 +155,13 @@ def walk(node: Expr) -> list[Expr]:
     return found
 
 
-def dispatch_table(owner: type, prefix: str) -> dict[type, Any]:
-    """``{expression class: owner.<prefix><class name in lower case>}`` for the classes ``owner``
-    has such a method for: the checker and evaluators look their method up here, once per class."""
+def dispatch_table(owner: Any, prefix: str, nodes: tuple[type, ...] | None = None) -> dict[type, Any]:
+    """``{node class: owner.<prefix><class name in lower case>}`` for the classes (the expression
+    classes unless ``nodes`` says otherwise) ``owner`` (a class or a module) has such a function
+    for: the one way the checker, both evaluators and the formatter find what to do with a node,
+    looked up once per class."""
     table = {}
-    for node in EXPRESSIONS:
+    for node in (EXPRESSIONS if nodes is None else nodes):
         method = getattr(owner, prefix + node.__name__.lower(), None)
         if method is not None:
             table[node] = method
@@ -342,6 +344,7 @@ class Comment:
 
 
 Item = Union[Param, Section, Assumption, Rule, Exception_, Disable, TestCase]
+ITEMS: tuple[type, ...] = typing.get_args(Item)
 
 
 @dataclass(frozen=True, eq=False)

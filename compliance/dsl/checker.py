@@ -8,13 +8,22 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from compliance import vocabulary
 from compliance.dsl import ast
 from compliance.dsl import types as T
-from compliance.dsl.units import Duration, Leverage, Money, Percent
+from compliance.dsl.linker import ChainLinker
+from compliance.dsl.model import (
+    CheckedAssumption,
+    CheckedException,
+    CheckedRule,
+    Citations,
+    ParamDef,
+    Ruleset,
+    SectionInfo,
+)
 from compliance.errors import Diagnostic, InputError
 
 TOPICS = vocabulary.TOPICS
@@ -30,153 +39,12 @@ SECTION_CLAUSES = ("applies_to", "when")
 ASSUMPTION_CLAUSES = ("applies_to", "set", "topic", "severity", "citation", "source", "confidence",
                       "message")
 REPEATABLE_CLAUSES = ("source",)
-# Names every rule may read besides parameters and document fields.
-CONTEXT_NAMES = {"as_of": T.DATE}
-
-
-@dataclass(frozen=True)
-class ParamDef:
-    name: str
-    values: tuple[ast.DatedValue, ...]   # in date order; a value without date comes first
-    type: T.Type
-    ruleset: str
-    span: ast.Span
-
-
-@dataclass(frozen=True)
-class CheckedException:
-    rule_id: str
-    base_id: str
-    title: str
-    when: ast.Expr
-    require: ast.Expr | None
-    message: ast.Template | None
-    fix: ast.Template | None
-    citation: str
-    ruleset: str
-    span: ast.Span
-    section: str = ""            # set when it qualifies every rule of a section
-
-
-Citations = tuple[tuple["_dt.date | None", str], ...]
-
-
-def citation_on(citations: Citations, as_of: _dt.date, fallback: str = "") -> str:
-    """The provision in force on ``as_of``: the latest citation dated on or before it (an undated
-    one applies from the beginning)."""
-    chosen = fallback
-    for effective, text in citations:  # in date order, the undated first
-        if effective is None or effective <= as_of:
-            chosen = text
-    return chosen
-
-
-@dataclass(frozen=True)
-class CheckedAssumption:
-    """A field a document is read with, when it does not state it: ``path`` = ``value``."""
-
-    rule_id: str
-    title: str
-    topic: str
-    severity: str
-    citation: str
-    target: str
-    path: tuple[str, ...]
-    value: ast.Expr
-    message: ast.Template | None
-    ruleset: str
-    span: ast.Span
-    citations: Citations = ()
-    sources: tuple[str, ...] = ()
-    confidence: str = ""
-
-    def citation_on(self, as_of: _dt.date) -> str:
-        return citation_on(self.citations, as_of, self.citation)
-
-
-@dataclass(frozen=True)
-class SectionInfo:
-    name: str
-    title: str
-    target: str
-    when: ast.Expr | None
-    ruleset: str
-    span: ast.Span
-
-
-@dataclass(frozen=True)
-class CheckedRule:
-    rule_id: str
-    title: str
-    topic: str
-    severity: str
-    citation: str
-    target: str
-    for_each: ast.ForEach | None
-    when: ast.Expr | None
-    require: ast.Expr
-    message: ast.Template | None
-    fix: ast.Template | None
-    subject: ast.Expr | None
-    ruleset: str
-    span: ast.Span
-    exceptions: tuple[CheckedException, ...] = ()
-    # What the rule does when the document is silent on what `require` reads: a not_stated
-    # finding at this severity, or "breach" (failed); the reason says what it needs and why.
-    silence: str = vocabulary.DEFAULT_SILENCE
-    silence_reason: str = ""
-    citations: Citations = ()           # every dated citation; `citation` is the earliest
-    sources: tuple[str, ...] = ()       # where the facts the rule rests on come from
-    confidence: str = ""                # verified | secondary | unverified (docs/sources.md)
-    section: str = ""
-    # The section's conditions, checked before the rule's own `when` (outermost first).
-    scope: tuple[ast.Expr, ...] = ()
-    inherited_from: str = ""            # an override: the ruleset that first defined the rule
-    overridden: tuple[str, ...] = ()    # an override: the clauses it replaced
-
-    def citation_on(self, as_of: _dt.date) -> str:
-        return citation_on(self.citations, as_of, self.citation)
-
-
-@dataclass(frozen=True)
-class Ruleset:
-    name: str
-    version: str
-    title: str
-    jurisdiction: str
-    path: str
-    sha256: str
-    chain: tuple[str, ...]                         # this ruleset, then what it extends, outwards
-    params: Mapping[str, ParamDef]
-    rules: tuple[CheckedRule, ...]
-    disabled: tuple[tuple[str, str, str], ...]     # (rule_id, reason, disabled by ruleset)
-    tests: tuple[ast.TestCase, ...]                # this file's own in-file tests
-    sources: Mapping[str, str] = field(default_factory=dict)  # path -> text, for `rules show`
-    header: Mapping[str, str] = field(default_factory=dict)
-    assumptions: tuple[CheckedAssumption, ...] = ()
-    sections: Mapping[str, SectionInfo] = field(default_factory=dict)
-
-    def rule(self, rule_id: str) -> CheckedRule | None:
-        return next((rule for rule in self.rules if rule.rule_id == rule_id), None)
 
 
 DocumentTypes = Callable[[str], T.Type]
 
 
-class _Scope:
-    """Names visible in an expression: loop and quantifier variables over params and fields."""
-
-    def __init__(self, params: Mapping[str, T.Type], document: T.Type,
-                 local: Mapping[str, T.Type] | None = None):
-        self.params = params
-        self.document = document
-        self.local = dict(local or {})
-
-    def bind(self, **names: T.Type) -> "_Scope":
-        return _Scope(self.params, self.document, {**self.local, **names})
-
-
-class Checker:
+class Checker(ChainLinker):
     def __init__(self, files: Sequence[ast.RulesetFile], document_types: DocumentTypes):
         self.files = list(files)             # the root first, then its parents outwards
         self.document_types = document_types
@@ -247,107 +115,6 @@ class Checker:
             assumptions=assumptions,
             sections={name: info for name, info in sections.items() if info is not None})
 
-    def _merge_file(self, file: ast.RulesetFile, params: dict[str, ParamDef],
-                    rules: dict[str, ast.Rule], exceptions: dict[str, ast.Exception_],
-                    disabled: dict[str, tuple[str, str, str]]) -> None:
-        self._check_header(file)
-        own_ids: set[str] = set()
-        section = ""  # the section the items that follow belong to, in this file
-        for item in file.items:
-            if isinstance(item, ast.Param):
-                self._merge_param(item, file.name, params)
-            elif isinstance(item, ast.Section):
-                if item.name in self.sections:
-                    self.error(item.span, f"section {item.name} is already defined in "
-                               f"{self.sections[item.name].ruleset}")
-                    continue
-                self.sections[item.name] = replace(item, ruleset=file.name)
-                section = item.name
-            elif isinstance(item, ast.Assumption):
-                if item.rule_id in own_ids or item.rule_id in rules or item.rule_id in self.assumptions:
-                    self.error(item.span, f"rule id {item.rule_id} is defined twice")
-                    continue
-                own_ids.add(item.rule_id)
-                self.assumptions[item.rule_id] = replace(item, ruleset=file.name)
-            elif isinstance(item, ast.Rule):
-                item = replace(item, ruleset=file.name)
-                if item.rule_id in own_ids or item.rule_id in exceptions:
-                    self.error(item.span, f"rule id {item.rule_id} is defined twice")
-                    continue
-                own_ids.add(item.rule_id)
-                if item.override:
-                    if item.rule_id not in rules:
-                        self.error(item.span, f"override rule {item.rule_id}: no rule of that id in "
-                                   f"the rulesets this one extends{self._suggest(item.rule_id, list(rules))}")
-                        continue
-                    rules[item.rule_id] = _override(rules[item.rule_id], item)
-                elif item.rule_id in rules:
-                    self.error(item.span, f"rule {item.rule_id} is already defined in "
-                               f"{rules[item.rule_id].ruleset}; write 'override rule' to change it")
-                else:
-                    rules[item.rule_id] = item
-                    if section:
-                        self.rule_sections[item.rule_id] = section
-            elif isinstance(item, ast.Exception_):
-                item = replace(item, ruleset=file.name)
-                if item.rule_id in exceptions or item.rule_id in rules:
-                    self.error(item.span, f"rule id {item.rule_id} is defined twice")
-                    continue
-                exceptions[item.rule_id] = item
-            elif isinstance(item, ast.Disable):
-                if item.rule_id not in rules:
-                    self.error(item.span, f"cannot disable {item.rule_id}: no rule of that id"
-                               f"{self._suggest(item.rule_id, list(rules))}")
-                elif not item.reason.strip():
-                    self.error(item.span, f"disabling {item.rule_id} needs a stated reason")
-                else:
-                    disabled[item.rule_id] = (item.rule_id, item.reason, file.name)
-
-    def _check_header(self, file: ast.RulesetFile) -> None:
-        seen: set[str] = set()
-        for keyword, value, span in file.header:
-            if keyword in seen and keyword != "source":
-                self.error(span, f"'{keyword}' is given twice")
-            seen.add(keyword)
-        if "version" not in seen:
-            self.error(file.span, f"ruleset {file.name} has no version")
-
-    def _merge_param(self, param: ast.Param, ruleset: str, params: dict[str, ParamDef]) -> None:
-        if param.name in CONTEXT_NAMES:
-            self.error(param.span, f"'{param.name}' is a reserved name")
-            return
-        existing = params.get(param.name)
-        if existing is not None and existing.ruleset == ruleset:
-            self.error(param.span, f"parameter {param.name} is defined twice")
-            return
-        if existing is not None and not param.override:
-            self.error(param.span, f"parameter {param.name} is already defined in {existing.ruleset}; "
-                       f"write 'override let {param.name} = ...' to change it")
-            return
-        if existing is None and param.override:
-            self.error(param.span, f"override let {param.name}: no parameter of that name in the "
-                       f"rulesets this one extends{self._suggest(param.name, list(params))}")
-            return
-        scope = _Scope({name: p.type for name, p in params.items()}, T.record({}))
-        value_types = [self.infer(value.value, scope, allow_document=False) for value in param.values]
-        first = value_types[0]
-        for value, value_type in zip(param.values[1:], value_types[1:]):
-            if not _compatible(first, value_type):
-                self.error(value.span, f"parameter {param.name}: {value_type} where the first value is {first}")
-        dates = [value.effective for value in param.values]
-        undated = [value for value in param.values if value.effective is None]
-        if len(undated) > 1:
-            self.error(undated[1].span, f"parameter {param.name} has more than one value without a date")
-        dated = [d for d in dates if d is not None]
-        if len(set(dated)) != len(dated):
-            self.error(param.span, f"parameter {param.name} has two values for the same date")
-        if existing is not None and not _compatible(existing.type, first):
-            self.error(param.span, f"parameter {param.name} is {existing.type} in {existing.ruleset}, "
-                       f"not {first}")
-        ordered = tuple(sorted(param.values, key=lambda v: (v.effective is not None,
-                                                            v.effective or _dt.date.min)))
-        params[param.name] = ParamDef(param.name, ordered, first, ruleset, param.span)
-
     # ---- rules ---------------------------------------------------------------------------------
     def _clauses(self, node: Any, allowed: Sequence[str], what: str) -> dict[str, ast.Clause]:
         """The clauses of a rule, exception, section or assumption by keyword (the last of a
@@ -391,7 +158,7 @@ class Checker:
             return None
         when = clauses["when"].value if "when" in clauses else None
         if when is not None:
-            self._expect_bool(when, _Scope(self.param_types, self.document_types(target)), "when")
+            self._expect_bool(when, T.Scope(self.param_types, self.document_types(target)), "when")
         return SectionInfo(section.name, section.title, target, when, section.ruleset, section.span)
 
     def _expand_section_exception(self, exception: ast.Exception_,
@@ -411,7 +178,7 @@ class Checker:
             self.error(exception.span, f"exception {exception.rule_id} has no 'when' clause")
             return
         when = clauses["when"].value
-        self._expect_bool(when, _Scope(self.param_types, self.document_types(section.target)), "when")
+        self._expect_bool(when, T.Scope(self.param_types, self.document_types(section.target)), "when")
         citation, _cited, _sources, _confidence = self._provenance(exception, clauses)
         for rule in rules.values():
             if rule.section == section.name:
@@ -431,13 +198,13 @@ class Checker:
             self.error(clauses["applies_to"].span, f"an assumption applies to contract or account, not '{target}'")
             return None
         default: ast.SetDefault = clauses["set"].value
-        scope = _Scope(self.param_types, self.document_types(target))
+        scope = T.Scope(self.param_types, self.document_types(target))
         field_type = self.infer(default.target, scope)
         path = _field_path(default.target)
         if path is None:
             self.error(default.target.span, "an assumption sets a document field, such as product.type")
         value_type = self.infer(default.value, scope, allow_document=False)
-        if not _compatible(field_type.required(), value_type):
+        if not T.compatible(field_type.required(), value_type):
             self.error(default.value.span, f"{_path_text(default.target)} is {field_type}, not {value_type}")
         topic = clauses["topic"].value if "topic" in clauses else "contract_terms"
         if topic not in TOPICS:
@@ -513,7 +280,7 @@ class Checker:
             scope=(section.when,) if section is not None and section.when is not None else (),
             inherited_from=rule.inherited_from, overridden=rule.overridden)
 
-    def _check_outcome(self, clauses: dict[str, ast.Clause], scope: _Scope) -> ast.Expr | None:
+    def _check_outcome(self, clauses: dict[str, ast.Clause], scope: T.Scope) -> ast.Expr | None:
         """A rule's or an exception's requirement, message and fix; the requirement, if any."""
         require = clauses["require"].value if "require" in clauses else None
         if require is not None:
@@ -523,13 +290,13 @@ class Checker:
                 self._check_template(clauses[keyword].value, scope)
         return require
 
-    def _rule_scope(self, target: str, loop_clause: ast.Clause | None) -> _Scope:
-        scope = _Scope(self.param_types, self.document_types(target))
+    def _rule_scope(self, target: str, loop_clause: ast.Clause | None) -> T.Scope:
+        scope = T.Scope(self.param_types, self.document_types(target))
         if loop_clause is None:
             return scope
         loop: ast.ForEach = loop_clause.value
         collection = self.infer(loop.collection, scope)
-        key_type, value_type = _iteration_types(collection)
+        key_type, value_type = T.iteration_types(collection)
         if key_type is None:
             self.error(loop.collection.span, f"for each needs a list or a map, not {collection}")
             key_type = value_type = T.ANY
@@ -581,12 +348,12 @@ class Checker:
             self.error(clauses["for_each"].span, "an account rule is evaluated once per account; "
                        "'for each' is for contract rules")
 
-    def _expect_bool(self, expr: ast.Expr, scope: _Scope, clause: str) -> None:
+    def _expect_bool(self, expr: ast.Expr, scope: T.Scope, clause: str) -> None:
         found = self.infer(expr, scope)
         if found.kind not in ("bool", "any"):
             self.error(expr.span, f"'{clause}' needs a true/false condition, not {found}")
 
-    def _check_template(self, template: ast.Template, scope: _Scope) -> None:
+    def _check_template(self, template: ast.Template, scope: T.Scope) -> None:
         for part in template.parts:
             if not isinstance(part, str):
                 self.infer(part, scope)
@@ -638,35 +405,35 @@ class Checker:
             for index, item in enumerate(node.items):
                 self._check_document(item, expected.element or T.ANY, f"{where}[{index}]")
             return
-        found = self.infer(node, _Scope({}, T.record({})), allow_document=False)
-        if not _compatible(found, expected) and not (expected.kind == "number" and found.kind == "number"):
+        found = self.infer(node, T.Scope({}, T.record({})), allow_document=False)
+        if not T.compatible(found, expected) and not (expected.kind == "number" and found.kind == "number"):
             self.error(node.span, f"{where} must be {expected}, not {found}")
 
     # ---- expressions ---------------------------------------------------------------------------
     _INFER: dict[type, Any] = {}     # expression class -> infer_<class> (filled below the class)
 
-    def infer(self, expr: ast.Expr, scope: _Scope, allow_document: bool = True) -> T.Type:
+    def infer(self, expr: ast.Expr, scope: T.Scope, allow_document: bool = True) -> T.Type:
         return self._INFER[type(expr)](self, expr, scope, allow_document)  # type: ignore[no-any-return]
 
-    def infer_literal(self, expr: ast.Literal, scope: _Scope, allow_document: bool) -> T.Type:
-        return _literal_type(expr.value)
+    def infer_literal(self, expr: ast.Literal, scope: T.Scope, allow_document: bool) -> T.Type:
+        return T.literal_type(expr.value)
 
-    def infer_name(self, expr: ast.Name, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_name(self, expr: ast.Name, scope: T.Scope, allow_document: bool) -> T.Type:
         if expr.name in scope.local:
             return scope.local[expr.name]
         if expr.name in scope.params:
             return scope.params[expr.name]
-        if expr.name in CONTEXT_NAMES:
-            return CONTEXT_NAMES[expr.name]
+        if expr.name in T.CONTEXT_NAMES:
+            return T.CONTEXT_NAMES[expr.name]
         fields = scope.document.fields if allow_document else {}
         if expr.name in fields:
             return fields[expr.name]
-        candidates = [*scope.local, *scope.params, *fields, *CONTEXT_NAMES]
+        candidates = [*scope.local, *scope.params, *fields, *T.CONTEXT_NAMES]
         what = "name" if not allow_document else "name or field"
         self.error(expr.span, f"unknown {what} '{expr.name}'{self._suggest(expr.name, candidates)}")
         return T.ANY
 
-    def infer_attr(self, expr: ast.Attr, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_attr(self, expr: ast.Attr, scope: T.Scope, allow_document: bool) -> T.Type:
         target = self.infer(expr.target, scope, allow_document)
         if target.kind == "any":
             return T.ANY
@@ -682,7 +449,7 @@ class Checker:
         self.error(expr.span, f"{_path_text(expr.target)} is {target}; it has no field '{expr.name}'")
         return T.ANY
 
-    def infer_index(self, expr: ast.Index, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_index(self, expr: ast.Index, scope: T.Scope, allow_document: bool) -> T.Type:
         target = self.infer(expr.target, scope, allow_document)
         index = self.infer(expr.index, scope, allow_document)
         if target.kind == "any":
@@ -698,27 +465,27 @@ class Checker:
                 return T.optional(target.element or T.ANY)
             if isinstance(expr.index, ast.Literal) and expr.index.value in target.fields:
                 return target.fields[expr.index.value]
-            return _common(list(target.fields.values()))
+            return T.common(list(target.fields.values()))
         self.error(expr.span, f"{target} cannot be indexed")
         return T.ANY
 
-    def infer_negate(self, expr: ast.Negate, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_negate(self, expr: ast.Negate, scope: T.Scope, allow_document: bool) -> T.Type:
         operand = self.infer(expr.operand, scope, allow_document)
         if operand.kind not in ("number", "percent", "money", "any"):
             self.error(expr.span, f"cannot negate {operand}")
         return operand
 
-    def infer_arith(self, expr: ast.Arith, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_arith(self, expr: ast.Arith, scope: T.Scope, allow_document: bool) -> T.Type:
         left = self.infer(expr.left, scope, allow_document)
         right = self.infer(expr.right, scope, allow_document)
-        result = arith_type(expr.op, left, right, _is_zero_literal(expr.left), _is_zero_literal(expr.right))
+        result = T.arith_type(expr.op, left, right, _is_zero_literal(expr.left), _is_zero_literal(expr.right))
         if result is None:
             verb = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}[expr.op]
             self.error(expr.span, f"cannot {verb} {left} and {right}")
             return T.ANY
         return result
 
-    def infer_compare(self, expr: ast.Compare, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_compare(self, expr: ast.Compare, scope: T.Scope, allow_document: bool) -> T.Type:
         left = self.infer(expr.left, scope, allow_document)
         right = self.infer(expr.right, scope, allow_document)
         if expr.op in ("in", "not in"):
@@ -731,11 +498,11 @@ class Checker:
             else:
                 self.error(expr.right.span, f"'{expr.op}' needs a list or a map on the right, not {right}")
                 return T.BOOL
-            if not _compatible(left, element):
+            if not T.compatible(left, element):
                 self.error(expr.span, f"cannot look for {left} in a list of {element}")
             return T.BOOL
         zero = _is_zero_literal(expr.left) or _is_zero_literal(expr.right)
-        if not (_compatible(left, right) or zero and _quantity(left) and _quantity(right)):
+        if not (T.compatible(left, right) or zero and T.is_quantity(left) and T.is_quantity(right)):
             hint = ""
             if {left.kind, right.kind} == {"percent", "leverage"}:
                 hint = "; convert with margin_of() or leverage_of()"
@@ -744,27 +511,27 @@ class Checker:
             self.error(expr.span, f"'{expr.op}' cannot order {left}")
         return T.BOOL
 
-    def infer_boolop(self, expr: ast.BoolOp, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_boolop(self, expr: ast.BoolOp, scope: T.Scope, allow_document: bool) -> T.Type:
         for side in (expr.left, expr.right):
             found = self.infer(side, scope, allow_document)
             if found.kind not in ("bool", "any"):
                 self.error(side.span, f"'{expr.op}' needs true/false on both sides, not {found}")
         return T.BOOL
 
-    def infer_not(self, expr: ast.Not, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_not(self, expr: ast.Not, scope: T.Scope, allow_document: bool) -> T.Type:
         found = self.infer(expr.operand, scope, allow_document)
         if found.kind not in ("bool", "any"):
             self.error(expr.operand.span, f"'not' needs true/false, not {found}")
         return T.BOOL
 
-    def infer_exists(self, expr: ast.Exists, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_exists(self, expr: ast.Exists, scope: T.Scope, allow_document: bool) -> T.Type:
         self.infer(expr.target, scope, allow_document)
         if not _is_path(expr.target):
             word = "missing" if expr.negated else "exists"
             self.error(expr.span, f"'{word}' takes a field, such as {word} margin.close_out_level")
         return T.BOOL
 
-    def infer_call(self, expr: ast.Call, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_call(self, expr: ast.Call, scope: T.Scope, allow_document: bool) -> T.Type:
         from compliance.evaluate.builtins import REGISTRY, SignatureError
 
         args = [self.infer(arg, scope, allow_document) for arg in expr.args]
@@ -789,9 +556,9 @@ class Checker:
         except PatternError as error:
             self.error(literal.span, f"regular expression: {error} (RE2 syntax)")
 
-    def infer_quantifier(self, expr: ast.Quantifier, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_quantifier(self, expr: ast.Quantifier, scope: T.Scope, allow_document: bool) -> T.Type:
         collection = self.infer(expr.collection, scope, allow_document)
-        _key, element = _iteration_types(collection)
+        _key, element = T.iteration_types(collection)
         if element is None:
             self.error(expr.collection.span, f"{expr.kind}() needs a list or a map, not {collection}")
             element = T.ANY
@@ -806,14 +573,14 @@ class Checker:
             self.error(expr.body.span, f"{expr.kind}() needs values that can be ordered, not {body}")
         return T.optional(body)
 
-    def infer_listexpr(self, expr: ast.ListExpr, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_listexpr(self, expr: ast.ListExpr, scope: T.Scope, allow_document: bool) -> T.Type:
         items = [self.infer(item, scope, allow_document) for item in expr.items]
         for item, item_type in zip(expr.items[1:], items[1:]):
-            if not _compatible(items[0], item_type):
+            if not T.compatible(items[0], item_type):
                 self.error(item.span, f"a list mixes {items[0]} and {item_type}")
         return T.list_of(items[0] if items else T.ANY)
 
-    def infer_mapexpr(self, expr: ast.MapExpr, scope: _Scope, allow_document: bool) -> T.Type:
+    def infer_mapexpr(self, expr: ast.MapExpr, scope: T.Scope, allow_document: bool) -> T.Type:
         values = {key: self.infer(value, scope, allow_document) for key, value in expr.entries}
         kinds = {value for value in values.values()}
         if len(kinds) == 1:
@@ -821,114 +588,12 @@ class Checker:
         return T.record(values)
 
 
-# ---- type algebra -------------------------------------------------------------------------------
-
 Checker._INFER = ast.dispatch_table(Checker, "infer_")
-
-
-def _literal_type(value: Any) -> T.Type:
-    if isinstance(value, bool):
-        return T.BOOL
-    if isinstance(value, Percent):
-        return T.PERCENT
-    if isinstance(value, Leverage):
-        return T.LEVERAGE
-    if isinstance(value, Money):
-        return T.money(value.currency)
-    if isinstance(value, _dt.date):
-        return T.DATE
-    if isinstance(value, Duration):
-        return T.DURATION
-    if isinstance(value, str):
-        return T.STRING
-    return T.NUMBER
-
-
-def _quantity(t: T.Type) -> bool:
-    return t.kind in ("number", "percent", "leverage", "money", "any")
-
-
-def _compatible(left: T.Type, right: T.Type) -> bool:
-    """Whether values of the two types may be compared or mixed in a list."""
-    if "any" in (left.kind, right.kind):
-        return True
-    if left.kind == "money" and right.kind == "money":
-        return not (left.currency and right.currency and left.currency != right.currency)
-    if left.kind in T.DIMENSIONLESS and right.kind in T.DIMENSIONLESS:
-        return True
-    if {left.kind, right.kind} == {"number", "leverage"}:
-        return True
-    if left.kind != right.kind:
-        return False
-    if left.kind in ("list", "map"):
-        return _compatible(left.element or T.ANY, right.element or T.ANY)
-    return True
-
-
-def _common(types: list[T.Type]) -> T.Type:
-    if types and all(_compatible(types[0], t) for t in types):
-        return T.optional(types[0])
-    return T.ANY
 
 
 def _is_zero_literal(expr: ast.Expr) -> bool:
     from decimal import Decimal
     return isinstance(expr, ast.Literal) and isinstance(expr.value, Decimal) and expr.value == 0
-
-
-def arith_type(op: str, left: T.Type, right: T.Type, left_zero: bool = False,
-               right_zero: bool = False) -> T.Type | None:
-    """The unit algebra: what ``left op right`` is, or None when the units do not combine."""
-    lk, rk = left.kind, right.kind
-    if "any" in (lk, rk):
-        return left if rk == "any" else right
-    if lk == "money" and rk == "money":
-        if left.currency and right.currency and left.currency != right.currency:
-            return None
-        if op in "+-":
-            return T.money(left.currency or right.currency)
-        return T.PERCENT if op == "/" else None
-    if lk == "money" and rk in ("number", "percent", "leverage"):
-        if op in "*/":
-            return T.money(left.currency)
-        return left if right_zero else None
-    if rk == "money" and lk in ("number", "percent", "leverage"):
-        if op == "*":
-            return T.money(right.currency)
-        return right if left_zero else None
-    if lk == "date" and rk == "duration" and op in "+-":
-        return T.DATE
-    if lk == "date" and rk == "date" and op == "-":
-        return T.DURATION
-    if lk == "duration" and rk == "duration" and op in "+-":
-        return T.DURATION
-    if lk == "string" and rk == "string" and op == "+":
-        return T.STRING
-    numeric = ("number", "percent", "leverage")
-    if lk not in numeric or rk not in numeric:
-        return None
-    if lk == "percent" and rk == "percent":
-        return T.PERCENT if op in "+-*" else T.NUMBER
-    if lk == "percent" and rk == "number" and (op in "*/" or right_zero):
-        return T.PERCENT
-    if rk == "percent" and lk == "number" and op == "*":
-        return T.PERCENT
-    if "percent" in (lk, rk) and op in "+-":
-        return None  # 50% + 3 is almost certainly a mistake: write 50% + 300%
-    return T.NUMBER
-
-
-def _iteration_types(collection: T.Type) -> tuple[T.Type | None, T.Type | None]:
-    """(key type, element type) when iterating over a collection."""
-    if collection.kind == "list":
-        return T.NUMBER, (collection.element or T.ANY).required()
-    if collection.kind == "map":
-        return T.STRING, (collection.element or T.ANY).required()
-    if collection.kind == "record":
-        return T.STRING, _common(list(collection.fields.values())).required()
-    if collection.kind == "any":
-        return T.ANY, T.ANY
-    return None, None
 
 
 def _is_path(expr: ast.Expr) -> bool:
@@ -959,15 +624,6 @@ def _path_text(expr: ast.Expr) -> str:
     if isinstance(expr, ast.Index):
         return f"{_path_text(expr.target)}[...]"
     return "(expression)"
-
-
-def _override(parent: ast.Rule, child: ast.Rule) -> ast.Rule:
-    """A child's ``override rule`` replaces the clauses it states and keeps the parent's others."""
-    given = {clause.keyword for clause in child.clauses}
-    kept = tuple(clause for clause in parent.clauses if clause.keyword not in given)
-    return replace(child, clauses=kept + child.clauses, override=True,
-                   inherited_from=parent.inherited_from or parent.ruleset,
-                   overridden=tuple(sorted(given | set(parent.overridden))))
 
 
 def check(files: Sequence[ast.RulesetFile], document_types: DocumentTypes, sha256: str) -> Ruleset:

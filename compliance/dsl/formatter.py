@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from compliance.dsl import ast
-from compliance.dsl import units
-from compliance.dsl.parser import parse_ruleset
+from compliance.dsl import ast, units
 
 MAX_WIDTH = 100
 INDENT = "  "
@@ -46,6 +45,8 @@ _KEYWORDS = frozenset("""ruleset version title jurisdiction extends source overr
 
 def format_ruleset(text: str, path: str) -> str:
     """The canonical text of a ruleset file. Raises InputError when the text does not parse."""
+    from compliance.dsl.parser import parse_ruleset  # formatting expressions needs no parser
+
     parsed = parse_ruleset(text, path)
     return _Printer(parsed).run()
 
@@ -198,7 +199,7 @@ def _p_quantifier(node: ast.Quantifier) -> tuple[str, int]:
     return (f"{node.kind}({node.var} in {_expr(node.collection, OR)}: {_expr(node.body, OR)})", ATOM)
 
 
-def _p_list(node: ast.ListExpr) -> tuple[str, int]:
+def _p_listexpr(node: ast.ListExpr) -> tuple[str, int]:
     return f"[{', '.join(_expr(item, OR) for item in node.items)}]", ATOM
 
 
@@ -206,17 +207,12 @@ def map_key(key: str) -> str:
     return key if _NAME_RE.match(key) and key not in _KEYWORDS else quote(key)
 
 
-def _p_map(node: ast.MapExpr) -> tuple[str, int]:
+def _p_mapexpr(node: ast.MapExpr) -> tuple[str, int]:
     entries = ", ".join(f"{map_key(key)}: {_expr(value, OR)}" for key, value in node.entries)
     return f"{{{entries}}}", ATOM
 
 
-_PRINTERS: dict[type, Callable[[Any], tuple[str, int]]] = {
-    ast.Literal: _p_literal, ast.Name: _p_name, ast.Attr: _p_attr, ast.Index: _p_index,
-    ast.Negate: _p_negate, ast.Arith: _p_arith, ast.Compare: _p_compare, ast.BoolOp: _p_boolop,
-    ast.Not: _p_not, ast.Exists: _p_exists, ast.Call: _p_call, ast.Quantifier: _p_quantifier,
-    ast.ListExpr: _p_list, ast.MapExpr: _p_map,
-}
+_PRINTERS: dict[type, Callable[[Any], tuple[str, int]]] = ast.dispatch_table(sys.modules[__name__], "_p_")
 
 
 def _chain(node: ast.Expr, op: str) -> list[ast.Expr]:
@@ -325,7 +321,7 @@ class _Printer:
         for item, block in zip(self.file.items, self.item_blocks):
             out.append("")
             out.extend(block.leading)
-            getattr(self, f"_emit_{type(item).__name__.lower().rstrip('_')}")(item, block, out)
+            self._EMIT[type(item)](self, item, block, out)
         if self.root.tail:
             out.append("")
             out.extend(self.root.tail)
@@ -392,9 +388,10 @@ class _Printer:
             out.extend(lines[1:])
         out.extend(INDENT + text for text in block.tail)
 
-    _emit_exception = _emit_rule
+    _emit_exception_ = _emit_rule
     _emit_section = _emit_rule
     _emit_assumption = _emit_rule
+    _EMIT: dict[type, Any] = {}    # item class -> _emit_<class> (filled below the class)
 
     def _emit_disable(self, item: ast.Disable, block: _Block, out: list[str]) -> None:
         out.append(_with_trailing(f"disable {item.rule_id} because {quote(item.reason)}", block))
@@ -422,6 +419,9 @@ class _Printer:
             out.extend(INDENT + text for text in child.leading)
             out.append(_with_trailing(f"{INDENT}expect {expect.rule_id} {expect.outcome}", child))
         out.extend(INDENT + text for text in block.tail)
+
+
+_Printer._EMIT = ast.dispatch_table(_Printer, "_emit_", ast.ITEMS)
 
 
 def _entries(expr: ast.Expr) -> list[tuple[str | None, ast.Expr]] | None:

@@ -17,6 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
 
+from compliance.errors import ComplianceError, InternalError
+
 # keep_all_tokens: the AST builder sees keyword tokens too, so every node's span starts at its
 # keyword exactly as written. maybe_placeholders: an absent [optional] part is a None child.
 OPTIONS: dict[str, Any] = dict(parser="lalr", lexer="basic", start=["start", "expr"],
@@ -64,7 +66,7 @@ class Tables:
     rules: tuple[tuple[str, int, str, bool, tuple[tuple[int, bool, int], ...] | None, int], ...]
 
 
-class Rejected(Exception):
+class Rejected(ComplianceError):
     """The parser cannot take ``token`` here; ``expected`` names the terminals it could take."""
 
     def __init__(self, token: Any, expected: Collection[str]):
@@ -193,7 +195,7 @@ class Session:
 
 # ---- the shipped tables -------------------------------------------------------------------------
 
-class StaleTables(RuntimeError):
+class StaleTables(InternalError):
     """grammar_tables.py was generated from another grammar.lark (a development slip: run
     ``python tools/grammar_tables.py``)."""
 

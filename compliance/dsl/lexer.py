@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Collection, Iterator, Sequence
 
 from compliance.dsl.grammar import TerminalSpec
+from compliance.errors import ComplianceError
 
 
 class Token:
@@ -34,7 +35,7 @@ class Token:
         return f"Token({self.type!r}, {self.value!r}, {self.line}:{self.column})"
 
 
-class LexError(Exception):
+class LexError(ComplianceError):
     """Nothing acceptable starts at ``line``:``column``. ``found`` is the token read there without
     regard to context (None: no terminal matches at all); ``expected`` names what would fit."""
 
@@ -46,7 +47,7 @@ class LexError(Exception):
         self.expected = frozenset(name for name in expected if name.isupper())  # terminals only
 
 
-class TooDeeplyNested(Exception):
+class TooDeeplyNested(ComplianceError):
     """``token`` opens a bracket deeper than the nesting limit allows."""
 
     def __init__(self, token: Token):

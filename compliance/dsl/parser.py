@@ -11,14 +11,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Callable
 
-from compliance.dsl import ast
-from compliance.dsl import units
+from compliance.dsl import ast, units
 from compliance.dsl.grammar import LalrParser, Rejected
 from compliance.dsl.lexer import Lexer, LexError, Token, TooDeeplyNested
-from compliance.errors import Diagnostic, InputError
+from compliance.dsl.loader import MAX_SOURCE_BYTES
+from compliance.errors import ComplianceError, Diagnostic, InputError
 
 # Hostile input limits (documented in docs/dsl.md).
-MAX_SOURCE_BYTES = 1_000_000      # a ruleset file larger than this is refused
 MAX_NESTING = 64                  # brackets and parentheses nested deeper than this are refused
 MAX_EXPRESSION_DEPTH = 100        # levels of one expression (a.b.c chains, a and b and c...); rulesets use ~12
 # The depth cap keeps every later tree walk (checker, evaluators, formatter) far from Python's
@@ -34,7 +33,7 @@ _TOKEN_WORDS = {
 }
 
 
-class _TooDeep(Exception):
+class _TooDeep(ComplianceError):
     """An expression deeper than MAX_EXPRESSION_DEPTH, or brackets deeper than MAX_NESTING."""
 
     def __init__(self, span: ast.Span, brackets: bool):

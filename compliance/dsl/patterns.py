@@ -12,11 +12,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from compliance.errors import DomainError
+
 MAX_PATTERN_LENGTH = 1000        # characters of one pattern
 MAX_PATTERN_MEMORY = 8 << 20     # bytes RE2 may use to compile one pattern (its automata)
 
 
-class PatternError(ValueError):
+class PatternError(DomainError):
     """A pattern RE2 refuses, or one beyond the limits; the message says why."""
 
 

@@ -22,6 +22,9 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from typing import ClassVar
+
+from compliance.errors import DomainError
 
 # 0.01 percentage point = 0.0001 as a fraction: the precision in which margin caps are published.
 MARGIN_PLACES = Decimal("0.0001")
@@ -36,14 +39,14 @@ MAX_DECIMAL_EXPONENT = 18          # 1e-18 <= |x| < 1e19 (or 0): money up to 10^
 MAX_DURATION_DIGITS = 6            # 999999 days is some 2,700 years
 
 
-class UnitError(ValueError):
+class UnitError(DomainError):
     """Two quantities that cannot be combined or compared (EUR with USD, a percentage with money)."""
 
 
-class DomainError(ValueError):
-    """A computation outside the range of its values: a date beyond the calendar (0001-01-01 to
-    9999-12-31), a builtin given arguments outside its domain. The evaluator reports it at the
-    expression (exit 2), since it is the rule or the run's date that asks for it."""
+class CalendarError(DomainError):
+    """Date arithmetic beyond the calendar (0001-01-01 to 9999-12-31): ``as_of + 999999 months``,
+    ``9999-12-31 + 1 day``. The evaluator reports it at the expression (exit 2), since it is the
+    rule or the run's date that asks for it."""
 
 
 def _dec(value: Decimal | int | str) -> Decimal:
@@ -63,6 +66,12 @@ class Percent:
     """A dimensionless share, stored as a fraction: 50% is ``Percent(Decimal("0.5"))``."""
 
     fraction: Decimal
+    kind: ClassVar[str] = "percent"
+
+    @property
+    def magnitude(self) -> Decimal:
+        """The number the unit stands for, as vector code computes with it: the fraction."""
+        return self.fraction
 
     @classmethod
     def of(cls, percent_text: str | Decimal | int) -> "Percent":
@@ -89,6 +98,11 @@ class Leverage:
 
     times: Decimal
     from_margin: Percent | None = None
+    kind: ClassVar[str] = "leverage"
+
+    @property
+    def magnitude(self) -> Decimal:
+        return self.times
 
     def __str__(self) -> str:
         # Computed leverages (exposure / equity, 1 / 3.33%) are shown to two decimals: 30.03:1.
@@ -101,6 +115,11 @@ class Leverage:
 class Money:
     amount: Decimal
     currency: str
+    kind: ClassVar[str] = "money"
+
+    @property
+    def magnitude(self) -> Decimal:
+        return self.amount
 
     def __str__(self) -> str:
         amount = self.amount
@@ -122,6 +141,11 @@ class Duration:
 
     amount: int
     unit: str  # "days" | "months"
+    kind: ClassVar[str] = "duration"
+
+    @property
+    def magnitude(self) -> Decimal:
+        return Decimal(self.amount)
 
     def __str__(self) -> str:
         if self.unit == "days":

@@ -13,14 +13,27 @@ from functools import lru_cache
 from typing import Any
 
 from compliance.dsl import types as T
-from compliance.dsl.units import Leverage, Money, Percent, UnitError, leverage_from_margin, margin_for_leverage
+from compliance.dsl.units import (
+    Leverage,
+    Money,
+    Percent,
+    UnitError,
+    leverage_from_margin,
+    margin_for_leverage,
+)
+from compliance.errors import ComplianceError
 from compliance.evaluate.values import MISSING, PRECISION, kind_of
 
 TypeCheck = Callable[[Sequence[T.Type]], T.Type]
 
 
-class SignatureError(Exception):
+class SignatureError(ComplianceError):
     """Arguments of the wrong type or number; the message is shown to the rule author."""
+
+
+# Where a text builtin found what it looked for: (the argument it was in, the item of that
+# argument when it is a list of texts, or None, the character offset in that text).
+Hit = tuple[int, "int | None", int]
 
 
 @dataclass(frozen=True)
@@ -31,15 +44,19 @@ class Builtin:
     check: TypeCheck
     scalar: Callable[..., Any]
     vectorisable: bool = True          # False: account rules may not use it (text, lists)
+    # For a text builtin: where in its arguments the phrase it reports stands, so a finding can
+    # point at the phrase inside a long text rather than at the key (called only for findings).
+    locate: Callable[..., Hit | None] | None = None
 
 
 REGISTRY: dict[str, Builtin] = {}
 
 
-def builtin(name: str, signature: str, doc: str, check: TypeCheck, vectorisable: bool = True
+def builtin(name: str, signature: str, doc: str, check: TypeCheck, vectorisable: bool = True,
+            locate: Callable[..., Hit | None] | None = None
             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY[name] = Builtin(name, signature, doc, check, function, vectorisable)
+        REGISTRY[name] = Builtin(name, signature, doc, check, function, vectorisable, locate)
         return function
     return register
 
@@ -262,9 +279,35 @@ def find_phrase(texts: Any, phrases: Any) -> str | None:
 _TEXT_CHECK = _returns(T.BOOL, _TEXT, {"list", "string"})
 
 
+def locate_phrase(texts: Any, phrases: Any, *_rest: Any) -> Hit | None:
+    """Where the phrase find_phrase reports stands: in which text of the list, at which offset
+    of the text as written (found again on the offset-keeping normalisation of compliance.text)."""
+    found = find_phrase(texts, phrases)
+    if found is None:
+        return None
+    from compliance.text.normalise import normalise as normalise_with_offsets
+
+    wanted = normalise_with_offsets(found).text.replace(" ", "")
+    items = [texts] if isinstance(texts, str) else list(texts)
+    for index, text in enumerate(items):   # indices of the list as given: a missing text keeps its place
+        if not isinstance(text, str):
+            continue
+        normalised = normalise_with_offsets(text)
+        squeezed, origin = [], []
+        for position, char in enumerate(normalised.text):
+            if char != " ":
+                squeezed.append(char)
+                origin.append(position)
+        at = "".join(squeezed).find(wanted)
+        if at >= 0 and wanted:
+            start, _end = normalised.span(origin[at], origin[at] + 1)
+            return 0, (index if not isinstance(texts, str) else None), start
+    return None
+
+
 @builtin("mentions", "mentions(text, phrases) -> bool",
          "Whether the text (or any text of a list) contains one of the phrases, ignoring case, "
-         "width and spacing.", _TEXT_CHECK, vectorisable=False)
+         "width and spacing.", _TEXT_CHECK, vectorisable=False, locate=locate_phrase)
 def mentions(texts: Any, phrases: Any) -> Any:
     if texts is MISSING:
         return MISSING
@@ -281,7 +324,7 @@ def mentions_all(texts: Any, phrases: Any) -> Any:
 
 @builtin("first_mention", "first_mention(text, phrases) -> string",
          "The first of the phrases the text contains (for messages); missing when none.",
-         _returns(T.STRING, _TEXT, {"list", "string"}), vectorisable=False)
+         _returns(T.STRING, _TEXT, {"list", "string"}), vectorisable=False, locate=locate_phrase)
 def first_mention(texts: Any, phrases: Any) -> Any:
     found = find_phrase(texts, phrases)
     return MISSING if found is None else found
@@ -341,7 +384,8 @@ def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def compile_pattern(pattern: str) -> Any:
     """The pattern as matches() runs it: normalised like the text it is matched against, on RE2."""
-    from compliance.dsl.patterns import PatternError, compile_pattern as compile_re2
+    from compliance.dsl.patterns import PatternError
+    from compliance.dsl.patterns import compile_pattern as compile_re2
 
     # NFKC only: full-width characters read as the text is read; case is RE2's to ignore, since
     # casefolding a pattern would turn \S into \s and \p{Han} into an unknown class.

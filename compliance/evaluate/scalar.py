@@ -23,8 +23,14 @@ from typing import Any, NamedTuple
 
 from compliance.documents.model import Document, FieldPath, Position, render_path
 from compliance.dsl import ast
-from compliance.dsl.checker import CheckedAssumption, CheckedException, CheckedRule, ParamDef, Ruleset
-from compliance.dsl.units import DomainError, UnitError, format_value
+from compliance.dsl.model import (
+    CheckedAssumption,
+    CheckedException,
+    CheckedRule,
+    ParamDef,
+    Ruleset,
+)
+from compliance.dsl.units import CalendarError, UnitError, format_value
 from compliance.errors import InputError
 from compliance.evaluate import values as V
 from compliance.evaluate.builtins import REGISTRY
@@ -138,7 +144,7 @@ class Evaluator:
     def eval_arith(self, expr: ast.Arith, env: Mapping[str, Bound]) -> Any:
         try:
             return V.arith(expr.op, self.value(expr.left, env), self.value(expr.right, env))
-        except DomainError as error:
+        except CalendarError as error:
             raise domain_error(expr.span, str(error)) from None
 
     def eval_compare(self, expr: ast.Compare, env: Mapping[str, Bound]) -> Any:
@@ -360,6 +366,40 @@ class Evaluator:
             return f"{subject} {'matches' if result else 'does not match'} /{pattern}/"
         return f"{self.source(expr)} is {format_value(result)}"
 
+    def phrase_position(self, expr: ast.Expr, env: Mapping[str, Bound]) -> Position | None:
+        """Where the phrase a failed requirement's text builtin found stands in the file: the
+        first call of a locating builtin (mentions, first_claim, ...) whose phrase lies in a text
+        read from the document. Only for findings: nothing here runs when a rule passes."""
+        for node in ast.walk(expr):
+            if not isinstance(node, ast.Call):
+                continue
+            builtin = REGISTRY[node.name]
+            if builtin.locate is None:
+                continue
+            start = len(self.reads.paths)
+            try:
+                hit = builtin.locate(*(self.value(arg, env) for arg in node.args))
+            except UnitError:
+                hit = None
+            finally:
+                del self.reads.paths[start:]
+            if hit is None:
+                continue
+            argument, item, offset = hit
+            target = node.args[argument] if argument < len(node.args) else None
+            if isinstance(target, ast.ListExpr) and item is not None and item < len(target.items):
+                target, item = target.items[item], None
+            if not isinstance(target, (ast.Name, ast.Attr, ast.Index)):
+                continue
+            start = len(self.reads.paths)
+            bound = self.located(target, env)
+            del self.reads.paths[start:]
+            if bound.path is None:
+                continue
+            path = bound.path if item is None else (*bound.path, item)
+            return self.document.position_in(path, offset)
+        return None
+
     def _name_of(self, expr: ast.Expr, env: Mapping[str, Bound]) -> str:
         if isinstance(expr, (ast.Name, ast.Attr, ast.Index)):
             bound = self.located(expr, env)
@@ -483,6 +523,9 @@ def _evaluate_subject(rule: CheckedRule, evaluator: Evaluator, label: str,
     decisive = _decisive_path(rule, evaluator, env, start, path)
     subject = label or (render_path(decisive) if decisive else "")
     position = document.position_of(decisive) if decisive else document.position_of(())
+    phrase = evaluator.phrase_position(requirement, env)
+    if phrase is not None:
+        position = phrase
     return Result(rule, "failed", subject, explanation,
                   message=render_template(message, evaluator, env) if message else rule.title,
                   fix=render_template(fix, evaluator, env) if fix else "",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from compliance.documents.model import Document
 from compliance.dsl import ast
-from compliance.dsl.checker import CheckedRule, Ruleset
+from compliance.dsl.model import CheckedRule, Ruleset
 from compliance.evaluate.scalar import Evaluator, Result, evaluate_document, overall
 
 DEFAULT_AS_OF = _dt.date(2026, 1, 1)  # tests without 'as of' run on a fixed date: reproducible

@@ -9,9 +9,16 @@ import datetime as _dt
 from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
 from typing import Any
 
-from compliance.dsl.units import (DomainError, Duration, Leverage, Money, Percent, UnitError,
-                                  compare_leverage,
-                                  margin_for_leverage)
+from compliance.dsl.units import (
+    CalendarError,
+    Duration,
+    Leverage,
+    Money,
+    Percent,
+    UnitError,
+    compare_leverage,
+    margin_for_leverage,
+)
 
 
 class _Missing:
@@ -55,16 +62,13 @@ def kind_of(value: Any) -> str:
         return "bool"
     if isinstance(value, (Decimal, int)):
         return "number"
-    if isinstance(value, Percent):
-        return "percent"
-    if isinstance(value, Leverage):
-        return "leverage"
-    if isinstance(value, Money):
+    unit = getattr(value, "kind", None)   # the unit types name their kind themselves
+    if unit == "money":
         return f"money ({value.currency})" if value.currency else "money"
+    if unit is not None:
+        return str(unit)
     if isinstance(value, _dt.date):
         return "date"
-    if isinstance(value, Duration):
-        return "duration"
     if isinstance(value, str):
         return "string"
     if isinstance(value, (list, tuple)):
@@ -160,8 +164,8 @@ def negate(value: Any) -> Any:
 
 
 def shift_date(date: _dt.date, by: Duration) -> _dt.date:
-    """``date`` moved by ``by``; DomainError beyond the calendar (years 1 to 9999)."""
-    beyond = DomainError(f"{date.isoformat()} {'+' if by.amount >= 0 else '-'} "
+    """``date`` moved by ``by``; CalendarError beyond the calendar (years 1 to 9999)."""
+    beyond = CalendarError(f"{date.isoformat()} {'+' if by.amount >= 0 else '-'} "
                          f"{Duration(abs(by.amount), by.unit)} is beyond the calendar "
                          f"({_dt.date.min.isoformat()} to {_dt.date.max.isoformat()})")
     if by.unit == "days":

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from compliance.dsl import ast
-from compliance.dsl.checker import CheckedRule, Ruleset
-from compliance.dsl.units import Leverage, Money, Percent
+from compliance.dsl.model import CheckedRule, Ruleset
+from compliance.dsl.units import Leverage
+from compliance.errors import ComplianceError
 from compliance.evaluate.values import MISSING
 
 BOUNDARY_BAND = 1e-9
@@ -31,7 +32,7 @@ NOT_APPLICABLE, PASSED, FAILED, NOT_STATED = 0, 1, 2, 3
 OUTCOME_NAMES = ("not_applicable", "passed", "failed", "not_stated")
 
 
-class Unsupported(Exception):
+class Unsupported(ComplianceError):
     """An expression the vector backend does not compile; the rule then runs row by row."""
 
 
@@ -94,11 +95,13 @@ class Compiler:
         self.undecided = np.zeros(self.n, dtype=bool)
 
     # ---- dispatch ------------------------------------------------------------------------------
+    _COMPILE: dict[type, Any] = {}   # expression class -> compile_<class> (filled below the class)
+
     def compile(self, expr: ast.Expr) -> Any:
-        method = getattr(self, f"compile_{type(expr).__name__.lower()}", None)
+        method = self._COMPILE.get(type(expr))
         if method is None:
             raise Unsupported(type(expr).__name__)
-        return method(expr)
+        return method(self, expr)
 
     def condition(self, expr: ast.Expr) -> Bool:
         result = self.compile(expr)
@@ -397,6 +400,8 @@ class Compiler:
         return Num(values, valid & ~outside, "percent", exact=False, error=error, undecided=undecided)
 
 
+Compiler._COMPILE = ast.dispatch_table(Compiler, "compile_")
+
 _DROPS = ("liquidation_drop", "warning_drop", "close_out_drop", "collateral_ratio_drop")
 
 
@@ -405,13 +410,7 @@ def _rows(mask: Any, n: int) -> np.ndarray:
 
 
 def _float(value: Any) -> float:
-    if isinstance(value, Money):
-        return float(value.amount)
-    if isinstance(value, Percent):
-        return float(value.fraction)
-    if isinstance(value, Leverage):
-        return float(value.times)
-    return float(value)
+    return float(getattr(value, "magnitude", value))
 
 
 def _constant(value: Any) -> Any:
@@ -419,14 +418,11 @@ def _constant(value: Any) -> Any:
         return Num(np.nan, False, "number")
     if isinstance(value, bool):
         return Bool(value, True)
-    if isinstance(value, Money):
-        return Num(float(value.amount), True, "money", value.currency)
-    if isinstance(value, Percent):
-        return Num(float(value.fraction), True, "percent")
-    if isinstance(value, Leverage):
-        if value.from_margin is not None:
+    unit = getattr(value, "kind", None)   # the unit types name their kind themselves
+    if unit in ("money", "percent", "leverage"):
+        if getattr(value, "from_margin", None) is not None:
             raise Unsupported("a leverage stated as a margin (compared in margin terms)")
-        return Num(float(value.times), True, "leverage")
+        return Num(float(value.magnitude), True, unit, getattr(value, "currency", None))
     if isinstance(value, (Decimal, int)):
         return Num(float(value), True, "number")
     if isinstance(value, str):

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from compliance.dsl import ast
-from compliance.dsl.checker import Ruleset, check
+from compliance.dsl.checker import check
 from compliance.dsl.loader import default_document_types, parse_chain, resolve
+from compliance.dsl.model import Ruleset
 from compliance.dsl.parser import parse_ruleset
 from compliance.errors import Diagnostic, InputError
 from compliance.lsp.source import Source

@@ -26,6 +26,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from jinja2.sandbox import SandboxedEscapeFormatter
 from markupsafe import Markup
 
+from compliance.errors import DomainError
+
 MAX_TEMPLATE_SECONDS = 10           # wall time of one rendering
 MAX_TEMPLATE_BYTES = 1 << 20        # a template file (and each file it includes), 1 MiB
 MAX_OUTPUT_CHARS = 20_000_000       # what one rendering (or one macro, block or set) produces
@@ -38,7 +40,7 @@ MAX_MACRO_CALLS = 100_000           # macro calls of one rendering
 MAX_MACRO_DEPTH = 32                # macros calling macros
 
 
-class TemplateLimit(Exception):
+class TemplateLimit(DomainError):
     """A template went beyond one of the limits of this module (args: the message and, when it
     is known otherwise than from the traceback, the template line)."""
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
+from compliance.errors import DomainError
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import ArrayLike, NDArray
@@ -29,7 +31,7 @@ PRECISION = 34
 _ZERO, _ONE = Decimal(0), Decimal(1)
 
 
-class RiskInputError(ValueError):
+class RiskInputError(DomainError):
     """A parameter outside the domain where the formula means anything (leverage <= 0, m >= 1)."""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from compliance.errors import DomainError
 from compliance.text.normalise import is_cjk, normalise
 
 # Families whose words make claims (policy: a house ruleset and a regulator's differ here) ...
@@ -164,7 +165,7 @@ PRECEDENCE = ("terms_of_art", "pseudo_negation", "worry", "compensation_terms", 
               "object", "financing", "self_subject", "none", "negation", "negation_short", "words")
 
 
-class VocabularyError(ValueError):
+class VocabularyError(DomainError):
     """A vocabulary map that cannot be used: unknown family, or an entry that is not text."""
 
 

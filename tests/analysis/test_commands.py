@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("z3")
 
 from compliance.cli import main  # noqa: E402
-from compliance.dsl.loader import load_ruleset  # noqa: E402
+from compliance.dsl.loader import builtin_names, load_ruleset  # noqa: E402
 from compliance.evaluate.testing import run_tests  # noqa: E402
 
 LOOSER = 'ruleset house\n  version "1"\n  extends esma_like\n\noverride let close_out_level = 40% from 2018-08-01\n'
@@ -139,8 +139,12 @@ def test_lint_allows_a_documented_exception(tmp_path, capsys):
     assert "[never-fails]" not in capsys.readouterr().out.split("B-5")[0]
 
 
-def test_builtin_rulesets_lint_clean(capsys):
-    assert main(["rules", "lint"]) == 0
+@pytest.mark.parametrize("name", builtin_names())
+def test_builtin_rulesets_lint_clean(name, capsys):
+    code = main(["rules", "lint", "--ruleset", name])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert not [line for line in out.splitlines() if ": warning: " in line or ": error: " in line]
 
 
 def test_diff_over_time_and_between_versions(tmp_path, capsys):
@@ -151,7 +155,9 @@ def test_diff_over_time_and_between_versions(tmp_path, capsys):
     looser = _write(tmp_path, "looser.rules", LOOSER.replace("40%", "45%"))
     assert main(["rules", "diff", "esma_like", looser, "--as-of", "2026-01-01", "--format", "json"]) == 0
     changes = {c["name"]: c for c in json.loads(capsys.readouterr().out)["changes"]}
-    assert changes["ESMA-MCO-1"]["change"] == "loosened"
+    assert changes["ESMA-ACC-MCO-1"]["change"] == "loosened" and changes["ESMA-ACC-MCO-1"]["example"]
+    # the contract rule reads the close-out clause's text too: never claimed tighter or looser
+    assert changes["ESMA-MCO-1"]["change"] == "changed" and "not analysed" in changes["ESMA-MCO-1"]["detail"]
     assert changes["close_out_level"]["detail"] == "50% -> 45%"
     assert "ESMA-LEV-1" not in changes
 
@@ -187,3 +193,47 @@ def test_impact_over_contracts_and_a_snapshot(tmp_path, capsys):
         assert main(["impact", snapshot, "--ruleset", "esma_like", "--new-ruleset", looser, "--format", fmt]) == 1
         assert marker in capsys.readouterr().out
     assert main(["impact", snapshot, "--ruleset", "esma_like"]) == 2
+
+
+COVERED = '''ruleset cov
+  version "1"
+
+rule C-2 "No bonus wording"
+  topic incentives
+  severity error
+  citation "x"
+  for each item in marketing
+  require not mentions(item.text, ["bonus"])
+
+section cfd_accounts "CFD accounts"
+  applies to account
+  when product_type == "cfd"
+
+rule C-1 "Close-out"
+  topic margin_close_out
+  severity error
+  citation "x"
+  when margin_used > 0
+  require equity > 50% * margin_used
+
+test "a bonus"
+  given contract {kind: "contract", id: "t", marketing: [{id: "m", text: "a bonus"}]}
+  expect C-2 failed
+'''
+
+
+def test_coverage_suggestions_pass_as_in_file_tests_and_unknowns_are_not_counted(tmp_path):
+    from compliance.analysis.coverage import coverage
+    from compliance.dsl.loader import load_ruleset_text
+
+    ruleset = load_ruleset(_write(tmp_path, "cov.rules", COVERED))
+    report = {item.rule.rule_id: item for item in coverage(ruleset).rules}
+    account = report["C-1"]
+    assert set(account.missing) == {"failed", "passed", "not_applicable"} and len(account.suggestions) == 3
+    assert all("EUR" in block and "XXX" not in block for block in account.suggestions)
+    extended = load_ruleset_text(COVERED + "\n" + "\n".join(account.suggestions), str(tmp_path / "cov.rules"))
+    assert len(extended.tests) == 4 and all(result.passed for result in run_tests(extended))
+    # a rule outside the fragment: what no test reaches and no witness shows is unknown, not missing
+    outside = report["C-2"]
+    assert outside.possible == ("failed",) and outside.missing == ()
+    assert set(outside.unknown) == {"passed", "not_stated", "not_applicable"}

@@ -82,10 +82,11 @@ def test_a_looser_house_is_caught_with_a_witness_the_evaluator_confirms(esma, bo
     assert all(v.verdict == IMPLIED for v in others)
 
 
-def test_the_lower_close_out_level_is_harmless_before_it_takes_effect(esma):
+@pytest.mark.parametrize("as_of, verdict", [(dt.date(2025, 6, 30), IMPLIED), (AS_OF, NOT_IMPLIED)])
+def test_the_lower_close_out_level_is_harmless_before_it_takes_effect(esma, as_of, verdict):
     house = _house(LOOSER["a lower close-out level from 2025"][0])
-    result = prove(house, esma, dt.date(2025, 6, 30))
-    assert next(v for v in result.verdicts if v.rule_id == "ESMA-MCO-1").verdict == IMPLIED
+    result = prove(house, esma, as_of, target="account")
+    assert next(v for v in result.verdicts if v.rule_id == "ESMA-ACC-MCO-1").verdict == verdict
 
 
 def test_rules_with_text_functions_are_never_proved(esma):

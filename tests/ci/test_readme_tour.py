@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-NEEDED = ("contract_templates", "tests/fixtures", "examples", "rulesets", "benchmarks")
+NEEDED = ("contract_templates", "platform_profiles", "tests/fixtures", "examples", "rulesets", "benchmarks")
 # Commands whose subject breaks rules on purpose (exit 1: findings); every other one exits 0.
 EXPECTED_EXIT = {
     "compliance check tests/fixtures/broken/ESMA-LEV-1.yaml --ruleset esma_like": 1,
+    # a profile showing the warning signs of an unlicensed 配资 platform
+    "compliance diligence platform_profiles/warning_signs/unlicensed.yaml --lang zh --format html --output dd.html": 1,
     # a generated book of 100,000 accounts has accounts under close-out
     "compliance audit accounts.parquet --ruleset esma_like --stress=-5%,-10%,-20% --format html --output audit.html": 1,
 }

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from compliance.dsl.loader import MAX_EXTENDS_DEPTH, load_ruleset, load_ruleset_text
-from compliance.dsl.parser import MAX_NESTING, MAX_SOURCE_BYTES, parse_expression, parse_ruleset
+from compliance.dsl.parser import (
+    MAX_NESTING,
+    MAX_SOURCE_BYTES,
+    parse_expression,
+    parse_ruleset,
+)
 from compliance.errors import InputError
 
 HEADER = 'ruleset demo\n  version "1"\n\n'   # lines 1-3; a rule made by rule() starts on line 4

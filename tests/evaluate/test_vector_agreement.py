@@ -15,9 +15,9 @@ import datetime as _dt
 import functools
 import itertools
 import os
-from typing import Any
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 from compliance.documents.snapshot import VOCABULARIES, load_snapshot
 from compliance.dsl import ast
-from compliance.dsl.checker import CheckedRule, ParamDef, Ruleset
 from compliance.dsl.loader import load_ruleset
+from compliance.dsl.model import CheckedRule, ParamDef, Ruleset
 from compliance.evaluate.scalar import Evaluator, evaluate_rule, overall, params_as_of
 from compliance.evaluate.vector import OUTCOME_NAMES, evaluate_rule_columns
 

@@ -47,7 +47,7 @@ LIMITS: list[tuple[str, str, Callable[..., str]]] = [
     ("compliance.dsl.units", "MAX_DECIMAL_DIGITS", count),
     ("compliance.dsl.units", "MAX_DECIMAL_EXPONENT", count),
     ("compliance.dsl.units", "MAX_DURATION_DIGITS", count),
-    ("compliance.dsl.parser", "MAX_SOURCE_BYTES", count),
+    ("compliance.dsl.loader", "MAX_SOURCE_BYTES", count),
     ("compliance.dsl.parser", "MAX_NESTING", count),
     ("compliance.dsl.parser", "MAX_EXPRESSION_DEPTH", count),
     ("compliance.dsl.loader", "MAX_EXTENDS_DEPTH", count),
