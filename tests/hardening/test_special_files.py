@@ -154,3 +154,11 @@ def test_names_no_system_call_takes(name: str, problem: str) -> None:
     assert problem in (name_problem(name) or "")
     shown = shown_path(name)
     assert "\x00" not in shown and "\ud800" not in shown and len(shown) < 250
+
+
+def test_a_fifo_in_the_ruleset_cache_is_not_waited_for(tmp_path: Path) -> None:
+    from compliance.dsl.store import read_stored
+
+    fifo = _fifo(tmp_path, "stored.json")
+    assert read_stored(fifo, owned=True) is None
+    assert read_stored(fifo, owned=False) is None
