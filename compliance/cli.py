@@ -17,6 +17,40 @@ from compliance import DISTRIBUTION, __version__
 from compliance.errors import DomainError, InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143   # 128 + SIGINT, 128 + SIGTERM, as shells report
+
+
+# Whether the KeyboardInterrupt being handled came from SIGTERM (exit 143) rather than Ctrl-C.
+_TERMINATED = {"now": False}
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM is raised as KeyboardInterrupt where the program is, so that every clean-up
+    (temporary files, worker processes) runs as it does for Ctrl-C; the exit code tells them
+    apart. KeyboardInterrupt, not an exception of the tool's own: ``except Exception`` must not
+    swallow it."""
+    _TERMINATED["now"] = True
+    raise KeyboardInterrupt("terminated")
+
+
+def _install_sigterm_handler() -> object:
+    """Turn SIGTERM into KeyboardInterrupt while a command runs; returns what to restore."""
+    import signal
+
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding program): its own handling applies
+        pass
+    return None
+
+
+def _restore_sigterm_handler(previous: object) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+
 
 # command name -> (module under compliance.commands, one-line help)
 COMMANDS = {
@@ -138,6 +172,11 @@ def _cache_policy(no_cache: bool) -> Iterator[None]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from compliance.documents.files import forget_inputs
+
+    forget_inputs()   # outputs are checked against the inputs of this run only
+    _TERMINATED["now"] = False
+    previous = _install_sigterm_handler()
     try:
         return int(args._module.run(args))
     except InputError as error:
@@ -150,8 +189,11 @@ def _run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"compliance: error: {error}\n")
         return EXIT_INPUT
     except KeyboardInterrupt:
+        if _TERMINATED["now"]:
+            sys.stderr.write("compliance: terminated\n")
+            return EXIT_TERMINATED
         sys.stderr.write("compliance: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:
@@ -161,3 +203,5 @@ def _run(args: argparse.Namespace) -> int:
             f"compliance: internal error ({type(error).__name__}): {error}. This is a bug; please "
             "report it with the command and input that caused it (rerun with --debug for details).\n")
         return EXIT_INTERNAL
+    finally:
+        _restore_sigterm_handler(previous)

@@ -35,7 +35,6 @@ import os
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compliance import vocabulary
@@ -213,9 +212,13 @@ class _Missing:
 
     def _source_line(self, line: int) -> str | None:
         if self._lines is None:
-            try:
-                self._lines = Path(self.document.path).read_text("utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):
+            from compliance.documents.files import read_input
+            from compliance.documents.yaml_loader import MAX_FILE_BYTES
+
+            try:  # the file was read once already; a file swapped since is not waited for
+                raw = read_input(self.document.path, MAX_FILE_BYTES, what="a contract").data
+                self._lines = raw.decode("utf-8").splitlines()
+            except (InputError, UnicodeDecodeError):
                 self._lines = []
         return self._lines[line - 1] if 0 < line <= len(self._lines) else None
 

@@ -35,12 +35,17 @@ class Reviewed:
 
 
 def split_ruleset_specs(specs: Sequence[str] | None) -> list[str]:
-    """``--ruleset a,b --ruleset c`` -> [a, b, c] in order, without repeats."""
+    """``--ruleset a,b --ruleset c`` -> [a, b, c] in order, without repeats. An empty name (``''``,
+    ``','``, ``'a,'``: often an unset variable in a script) is an error, not silently dropped."""
     names: list[str] = []
     for spec in specs or ():
         for part in spec.split(","):
             part = part.strip()
-            if part and part not in names:
+            if not part:
+                raise InputError.at("--ruleset", None, None,
+                                    f"empty ruleset name in {spec!r}; give built-in names or "
+                                    "ruleset files, separated by commas")
+            if part not in names:
                 names.append(part)
     return names
 
@@ -192,10 +197,12 @@ def review_file(path: str, chosen: Sequence[str], as_of: _dt.date) -> FileReview
         document = load_document(path)
         specs = rulesets_for(document, chosen)
         rulesets = {spec: load_ruleset(spec) for spec in specs}
+        # Evaluation raises InputError for a date beyond the calendar or a builtin outside its
+        # domain (the rule or --as-of asks for it).
+        reviewed = [Reviewed(document, ruleset, tuple(evaluate_document(ruleset, document, as_of)))
+                    for ruleset in rulesets.values()]
     except InputError as error:
         return FileReview(path, "", "", (), (), (), tuple(error.diagnostics))
-    reviewed = [Reviewed(document, ruleset, tuple(evaluate_document(ruleset, document, as_of)))
-                for ruleset in rulesets.values()]
     findings, runs = findings_and_runs(reviewed)
     return FileReview(path, document.sha256, str(document.data.get("id", "")), tuple(specs),
                       tuple(findings), tuple(runs))
@@ -206,6 +213,14 @@ def _review_batch(job: tuple[list[str], list[str], _dt.date]) -> list[FileReview
     return [review_file(path, chosen, as_of) for path in files]
 
 
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C to the parent (which stops them) and die at once on SIGTERM."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def review_files(files: Sequence[str], chosen: Sequence[str], as_of: _dt.date) -> list[FileReview]:
     import os
 
@@ -213,7 +228,6 @@ def review_files(files: Sequence[str], chosen: Sequence[str], as_of: _dt.date) -
     if len(files) < PARALLEL_THRESHOLD or workers < 2:
         return _review_batch((list(files), list(chosen), as_of))
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     # Interleaved batches keep the work even; the result is re-sorted by path, so the report
     # does not depend on how it was split.
@@ -226,8 +240,17 @@ def review_files(files: Sequence[str], chosen: Sequence[str], as_of: _dt.date) -
 
         for name in builtin_names():
             load_ruleset(name)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        reviews = [review for batch in pool.map(_review_batch, batches) for review in batch]
+    pool = (context or multiprocessing).Pool(workers, initializer=_worker_signals)
+    try:
+        batches_done = pool.map_async(_review_batch, batches).get()
+        pool.close()
+    except BaseException:
+        # Ctrl-C, SIGTERM or an error: stop every worker now (SIGTERM), not after its batch.
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+    reviews = [review for batch in batches_done for review in batch]
     return sorted(reviews, key=lambda review: review.path)
 
 

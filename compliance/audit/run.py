@@ -93,7 +93,10 @@ def contract_params(params: dict[str, Any], contract: Any) -> dict[str, Any]:
 
 
 def _cents(values: np.ndarray) -> int:
-    return int(np.rint(values * 100.0).astype(np.int64).sum())
+    """The exact sum in cents. Amounts are below 1e13 (the snapshot reader's range), so a chunk
+    of 9,000 rows (under 9e18 cents) cannot overflow int64; chunks are summed as Python ints."""
+    cents = np.rint(values * 100.0).astype(np.int64)
+    return sum(int(chunk.sum()) for chunk in np.split(cents, range(9_000, len(cents), 9_000)))
 
 
 def _money_text(cents: int) -> str:

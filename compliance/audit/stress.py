@@ -33,8 +33,15 @@ from compliance.records import record
 _SHOCK = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%\s*$")
 
 
+# Each price move is a pass over every account: more than this many is refused.
+MAX_SHOCKS = 100
+
+
 def parse_shocks(text: str, *, flag: str = "--stress") -> list[Decimal]:
     """``"-5%,-10%,-20%"`` -> ``[Decimal("-0.05"), Decimal("-0.1"), Decimal("-0.2")]``."""
+    if text.count(",") >= MAX_SHOCKS:
+        raise InputError.at(flag, None, None, f"{text.count(',') + 1:,} price moves; at most "
+                            f"{MAX_SHOCKS} are allowed")
     shocks: list[Decimal] = []
     offset = 0
     for item in text.split(","):

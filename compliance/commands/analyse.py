@@ -135,15 +135,16 @@ def _witness(args: argparse.Namespace) -> int:
 
 
 def _append_test(ruleset: Any, block: str) -> None:
-    from pathlib import Path
-
     from compliance.dsl.formatter import format_ruleset
     from compliance.report.output import write_atomic
 
+    from compliance.documents.files import read_input
+    from compliance.dsl.parser import MAX_SOURCE_BYTES
+
     path = ruleset.path
-    text = Path(path).read_text(encoding="utf-8")
+    text = read_input(path, MAX_SOURCE_BYTES, what="a ruleset file").data.decode("utf-8")
     formatted = format_ruleset(text.rstrip("\n") + "\n\n" + block, path)
-    write_atomic(path, formatted)
+    write_atomic(path, formatted, rewrite_input=True)   # --save extends the ruleset on purpose
     sys.stderr.write(f"compliance: test appended to {path}\n")
 
 

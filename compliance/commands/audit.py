@@ -30,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from compliance.audit.run import audit_snapshot
     from compliance.audit.stress import parse_shocks
 
+    if not args.ruleset.strip(" ,"):
+        raise InputError.at("--ruleset", None, None, f"empty ruleset name {args.ruleset!r}; give a "
+                            "built-in name or a ruleset file")
     if args.max_findings < 1:
         raise InputError.at("--max-findings", None, None, "must be at least 1")
     shocks = parse_shocks(args.stress) if args.stress else []

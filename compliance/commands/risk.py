@@ -14,6 +14,7 @@ from typing import Any
 from compliance import vocabulary
 from compliance.errors import InputError
 from compliance.records import record
+from compliance.risk.limits import MAX_HORIZON_DAYS, MAX_PATH_DAYS, MAX_PATHS
 
 # Which close-out rule a contract's product type follows (docs/sources.md: EU, US, CN).
 _CFD_PRODUCTS = set(vocabulary.CFD_LIKE_PRODUCTS)
@@ -49,8 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     market.add_argument("--target-volatility", dest="target_volatility",
                         help="suggest the leverage that gives this annual volatility")
     sim = parser.add_argument_group("Monte Carlo")
-    sim.add_argument("--horizon", default="21", help="trading days (default 21, about a month)")
-    sim.add_argument("--paths", default="100000", help="simulated paths; 0 skips the simulation")
+    sim.add_argument("--horizon", default="21",
+                     help=f"trading days, 1 to {MAX_HORIZON_DAYS} (default 21, about a month)")
+    sim.add_argument("--paths", default="100000",
+                     help=f"simulated paths, at most {MAX_PATHS:,}; 0 skips the simulation. "
+                          f"Paths x horizon is at most {MAX_PATH_DAYS:,} (about 10 seconds)")
     sim.add_argument("--seed", default="42", help="random seed (default 42)")
     sim.add_argument("--model", default="gbm", choices=["gbm", "student-t"])
     sim.add_argument("--df", default="4", help="Student-t degrees of freedom, above 2 (default 4)")
@@ -220,14 +224,18 @@ def build_terms(args: argparse.Namespace) -> Terms:
     if args.target_volatility is not None:
         target = _percent("--target-volatility", args.target_volatility)
         _check("--target-volatility", target >= 0, "the target volatility must not be negative")
+    horizon = _integer("--horizon", args.horizon, 1, MAX_HORIZON_DAYS)
+    paths = _integer("--paths", args.paths, 0, MAX_PATHS)
+    _check("--paths", paths * horizon <= MAX_PATH_DAYS,
+           f"--paths {paths:,} x --horizon {horizon:,} is {paths * horizon:,} simulated days; at "
+           f"most {MAX_PATH_DAYS:,} (about 10 seconds): lower --paths or --horizon")
     return Terms(
         leverage=found["leverage"], rule=found["rule"], line=found["line"],
         warning=found.get("warning"), financing_rate=found.get("financing_rate", Decimal(0)),
         negative_balance_protection=found.get("negative_balance_protection", True),
         volatility=volatility, expected_return=_percent("--return", args.expected_return),
         risk_free=_percent("--risk-free", args.risk_free), target_volatility=target,
-        horizon_days=_integer("--horizon", args.horizon, 1, 2520),
-        paths=_integer("--paths", args.paths, 0, 10_000_000),
+        horizon_days=horizon, paths=paths,
         seed=_integer("--seed", args.seed, 0, 2 ** 63 - 1), model=args.model, df=df,
         confidence=confidence, contract=found.get("contract"),
         underlying_class=found.get("underlying_class"), leverage_cap=found.get("leverage_cap"),

@@ -135,11 +135,13 @@ def _list(args: argparse.Namespace) -> int:
     table = [(row["rule_id"], row["severity"], row["topic"], row["applies_to"], _clip(row["title"], 60),
               row["ruleset"] if row["defined_in"] == row["ruleset"] else f"{row['ruleset']} ({row['defined_in']})")
              for row in rows]
-    sys.stdout.write(_table(("RULE", "SEVERITY", "TOPIC", "APPLIES TO", "TITLE", "RULESET"), table))
+    sys.stdout.write(_lines_escaped(_table(("RULE", "SEVERITY", "TOPIC", "APPLIES TO", "TITLE",
+                                            "RULESET"), table)))
     if disabled:
         sys.stdout.write("\nDisabled:\n")
         for row in disabled:
-            sys.stdout.write(f"  {row['rule_id']} in {row['ruleset']} (by {row['disabled_by']}): {row['reason']}\n")
+            sys.stdout.write(_lines_escaped(f"  {row['rule_id']} in {row['ruleset']} "
+                                            f"(by {row['disabled_by']}): {row['reason']}\n"))
     return EXIT_OK
 
 
@@ -169,7 +171,7 @@ def _show(args: argparse.Namespace) -> int:
         raise InputError.at("RULE_ID", None, None, f"no rule {args.rule_id} in "
                             f"{', '.join(rs.name for rs in rulesets)}{hint}")
     ruleset, rule = found[0]   # a child repeats its parent's rules: show the first ruleset given
-    sys.stdout.write(render_rule(rule, ruleset))
+    sys.stdout.write(_lines_escaped(render_rule(rule, ruleset)))
     return EXIT_OK
 
 
@@ -260,7 +262,7 @@ def _test(args: argparse.Namespace) -> int:
                    "summary": {"passed": passed, "failed": failed}}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(render_results([result for _rs, result in results]))
+        sys.stdout.write(_lines_escaped(render_results([result for _rs, result in results])))
     return EXIT_OK if failed == 0 else EXIT_FAILED
 
 
@@ -321,10 +323,18 @@ def _fmt(args: argparse.Namespace) -> int:
         elif args.check:
             sys.stdout.write(f"would reformat {name}\n")
         else:
-            write_atomic(name, formatted)
+            write_atomic(name, formatted, rewrite_input=True)
             sys.stdout.write(f"reformatted {name}\n")
     if problems:
         raise InputError(problems)
     if args.check or args.diff:
         return EXIT_FAILED if changed else EXIT_OK
     return EXIT_OK
+
+
+def _lines_escaped(text: str) -> str:
+    """Text for the terminal: its own line breaks kept, every other control character of the
+    ruleset's text escaped (no terminal escape, no forged line)."""
+    from compliance.report.text import escape_controls
+
+    return "\n".join(escape_controls(line) for line in text.split("\n"))

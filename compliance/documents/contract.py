@@ -14,6 +14,8 @@ import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from compliance.documents.files import (name_problem, os_reason, read_head, remember_input,
+                                        shown_path)
 from compliance.documents.model import Document, FieldPath, Position
 from compliance.documents.yaml_loader import LoadedYaml, load_yaml
 from compliance.dsl import types as T
@@ -75,7 +77,10 @@ def find_contracts(paths: list[str], kinds: tuple[str, ...] = ("contract",)) -> 
     found: set[str] = set()
     problems: list[Diagnostic] = []
     for path in paths:
-        if os.path.isdir(path):
+        problem = name_problem(path)
+        if problem:
+            problems.append(Diagnostic(shown_path(path), None, None, problem))
+        elif os.path.isdir(path):
             found.update(_search_directory(path, kinds))
         elif os.path.exists(path):
             try:
@@ -85,10 +90,21 @@ def find_contracts(paths: list[str], kinds: tuple[str, ...] = ("contract",)) -> 
                 continue
             found.add(path)
         else:
-            problems.append(Diagnostic(path, None, None, "no such file or directory"))
+            problems.append(Diagnostic(shown_path(path), None, None, _missing_reason(path)))
     if problems:
         raise InputError(problems)
     return sorted(found)
+
+
+def _missing_reason(path: str) -> str:
+    """Why ``path`` cannot be found: absent, or a name the system refuses (too long, a loop)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "no such file or directory"
+    except OSError as error:
+        return os_reason(error)
+    return "no such file or directory"
 
 
 def split_contracts(paths: list[str], kinds: tuple[str, ...] = ("contract",)
@@ -116,6 +132,8 @@ def _search_directory(root: str, kinds: tuple[str, ...]) -> Iterable[str]:
             if name.endswith(CONTRACT_SUFFIXES) and not name.startswith("."):
                 candidate = os.path.join(directory, name)
                 if looks_like(candidate, kinds):
+                    # An input of the run even when a worker process reads it: never an output.
+                    remember_input(os.stat(candidate))
                     yield candidate
 
 
@@ -125,10 +143,8 @@ def looks_like(path: str, kinds: tuple[str, ...] = ("contract",)) -> bool:
 
     A line ``kind: contract`` at the margin is enough, so that a contract with a YAML error is still
     found (and its error reported) rather than silently skipped; otherwise the file is parsed."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
-    except OSError:
+    head = read_head(path, _SNIFF_BYTES)  # None for a FIFO, a device or a folder: skipped
+    if head is None:
         return False
     if _kind_line(kinds).search(head):
         return True

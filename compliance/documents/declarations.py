@@ -23,6 +23,7 @@ from compliance.dsl.units import (
     Money,
     Percent,
     UnitError,
+    check_range,
     parse_date,
     parse_decimal,
     parse_duration,
@@ -48,7 +49,12 @@ def _number(value: Any) -> Decimal | None:
         return None
     if isinstance(value, (int, Decimal)):
         number = Decimal(value)
-        return number if number.is_finite() else None
+        if not number.is_finite():
+            return None
+        try:
+            return check_range(number)   # 1e26, 1e1000, a 99-digit 0x... are out of range
+        except UnitError as error:
+            raise InvalidValue(str(error)) from None
     if isinstance(value, float):  # only from callers that bypass the YAML reader
         return Decimal(repr(value))
     return None

@@ -24,8 +24,9 @@ Decisions, so that users can rely on them:
   snapshots belong in CSV or Parquet. YAML is read by the project's safe reader
   (``yaml_loader``): no anchors or aliases, no tags, and every unquoted value is taken as the text
   written (``2020-13-01`` or a 5,000-digit number are texts, judged by the column's rules).
-* An amount may be any finite float64 (up to about 1.8e308); a number beyond that range, or
-  ``nan``/``inf``, is an error. A value quoted in a message is cut to ``_SHOWN_CHARS`` characters.
+* An amount must lie below ``MAX_AMOUNT`` (1e13) in magnitude, where float64 holds every amount
+  to the cent exactly and money totals of 50 million rows stay exact; a count below
+  ``MAX_COUNT``. A number beyond, or ``nan``/``inf``, is an error at its cell. A value quoted in a message is cut to ``_SHOWN_CHARS`` characters.
 * In Parquet, as in CSV, an empty string is a missing value.
 * Money is held as float64. ``row(i)`` gives it back exactly as written (``Decimal(repr(x))``) for
   amounts of at most 15 significant digits, which covers every amount to the cent below 10^13.
@@ -56,6 +57,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance import vocabulary
+from compliance.documents.files import check_input, os_reason, read_input
 from compliance.documents.model import Document, Position
 from compliance.documents.yaml_loader import MAX_DEPTH, decode_utf8, parse_yaml
 from compliance.dsl import types as t
@@ -89,6 +91,8 @@ FALSE_TEXTS = ("false", "False", "FALSE", "0", "no", "No", "NO")
 NO_CURRENCY = "XXX"
 
 MAX_ROWS = 50_000_000
+MAX_AMOUNT = 1e13              # |amount| below this: exact to the cent in float64
+MAX_COUNT = 1_000_000_000      # positions_count
 CSV_BLOCK_SIZE = 16 << 20      # the longest CSV record pyarrow can parse
 _HEADER_LIMIT = 1 << 20        # the longest CSV header line
 _HASH_CHUNK = 4 << 20
@@ -96,6 +100,8 @@ _HASH_CHUNK = 4 << 20
 # 1.2 s and 30 MiB of memory per MiB of YAML (measured: 25 MiB, 200,000 accounts, 30 s, 790 MiB).
 TREE_MAX_BYTES = 32 << 20      # YAML and JSON snapshots
 TREE_MAX_VALUES = 5_000_000    # scalars, mappings and lists in a YAML/JSON snapshot
+# A CSV or Parquet snapshot: 50 million rows of ~100 bytes fit well below this.
+MAX_SNAPSHOT_BYTES = 64 << 30
 _SHOWN_CHARS = 40              # a value quoted in a message is cut to this many characters
 
 
@@ -377,11 +383,12 @@ def load_snapshot(path: str, *, progress: bool = False) -> Snapshot:
     if reader is None:
         raise InputError.at(path, None, None, f"unknown snapshot file type {extension or '(none)'!r}; "
                             "expected .csv, .parquet, .yaml, .yml or .json")
+    # A FIFO, a device (/dev/zero) or a folder is refused here, before pyarrow or numpy open it.
+    size = check_input(path, what="a snapshot", limit=MAX_SNAPSHOT_BYTES).st_size
     try:
-        size = os.path.getsize(path)
         digest = _sha256(path)
     except OSError as error:
-        raise InputError.at(path, None, None, f"cannot read the file: {error.strerror}") from None
+        raise InputError.at(path, None, None, f"cannot read the file: {os_reason(error)}") from None
     if size == 0:
         raise InputError.at(path, 1, 1, "the file is empty; expected a header and account rows")
     table, locator, file_format, ignored = reader(path, progress)
@@ -616,8 +623,7 @@ def _read_tree(path: str, progress: bool) -> tuple[pa.Table, _Locator, str, tupl
         raise InputError.at(path, None, None,
                             f"the file has {size:,} bytes; a YAML or JSON snapshot may have at most "
                             f"{TREE_MAX_BYTES >> 20} MiB (use CSV or Parquet for larger snapshots)")
-    with open(path, "rb") as handle:
-        text = decode_utf8(handle.read(TREE_MAX_BYTES + 1), path)
+    text = decode_utf8(read_input(path, TREE_MAX_BYTES, what="a snapshot").data, path)
     is_json = path.lower().endswith(".json")
     if is_json:
         data = _json_data(path, text)
@@ -660,9 +666,14 @@ def _plain_text(text: str) -> str | None:
 
 
 def _json_data(path: str, text: str) -> Any:
-    """JSON with every number kept as its text (no int() of 5,000 digits, no float rounding)."""
+    """JSON with every number kept as its text (no int() of 5,000 digits, no float rounding).
+    A string escaping a lone surrogate (``"\\ud800"``) is an error at the string: no UTF-8 output
+    could hold it."""
     try:
-        return json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+        data = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+        if _SURROGATE_ESCAPE.search(text):
+            _refuse_lone_surrogates(path, text)
+        return data
     except json.JSONDecodeError as error:
         raise InputError.at(path, error.lineno, error.colno, f"invalid JSON: {error.msg}") from None
     except RecursionError:
@@ -672,6 +683,21 @@ def _json_data(path: str, text: str) -> Any:
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(path: str, text: str) -> None:
+    """An error at the first JSON string that decodes to a lone surrogate (an error path)."""
+    for token in _JSON_TOKEN.finditer(text):
+        string = token.group()
+        if string[0] == '"' and _SURROGATE_ESCAPE.search(string) \
+                and _SURROGATE.search(json.loads(string)):
+            before = text[:token.start()]
+            line = before.count("\n") + 1
+            column = token.start() - (before.rfind("\n") + 1) + 1
+            raise InputError.at(path, line, column, f"the string {_shown(string)} holds a lone "
+                                "surrogate (\\ud800-\\udfff), which is not a character")
 
 
 def _json_too_deep(text: str) -> tuple[int | None, int | None]:
@@ -814,6 +840,14 @@ def _numbers(column: pa.ChunkedArray, name: str, present: np.ndarray,
     if not finite.all():
         row = int(np.argmin(finite))
         problems.at_row(row, name, f"{float(values[row])!r} is not a finite number")
+    elif name in MONEY_COLUMNS and (np.abs(values) >= MAX_AMOUNT).any():
+        row = int(np.argmax(np.abs(values) >= MAX_AMOUNT))
+        problems.at_row(row, name, f"{_exact(float(values[row]))} is out of range: an amount "
+                        f"must lie below {MAX_AMOUNT:.0e} in magnitude (exact to the cent)")
+    elif name in COUNT_COLUMNS and (values >= MAX_COUNT).any():
+        row = int(np.argmax(values >= MAX_COUNT))
+        problems.at_row(row, name, f"{_exact(float(values[row]))} is out of range: a count "
+                        f"must lie below {MAX_COUNT:,}")
     elif name in NON_NEGATIVE_COLUMNS and (values < 0).any():
         row = int(np.argmax(values < 0))
         problems.at_row(row, name, f"{_exact(float(values[row]))} is negative; "

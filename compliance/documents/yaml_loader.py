@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from compliance.documents.files import read_input
 from compliance.documents.model import FieldPath, Position
 from compliance.errors import Diagnostic, DomainError, InputError
 from compliance.records import record
@@ -81,23 +82,9 @@ class LoadedYaml:
 
 
 def read_source(path: str) -> bytes:
-    """The bytes of ``path``, refusing files over :data:`MAX_FILE_BYTES` without reading them all."""
-    if "\x00" in path:  # open() raises ValueError, not OSError, on an embedded NUL
-        raise InputError.at(path.replace("\x00", "\\x00"), None, None,
-                            "the file name contains a NUL character")
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError.at(path, None, None, "no such file") from None
-    except IsADirectoryError:
-        raise InputError.at(path, None, None, "is a directory, expected a YAML file") from None
-    except OSError as error:
-        raise InputError.at(path, None, None, f"cannot read file: {error.strerror}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError.at(path, 1, 1, f"file is larger than the limit of {MAX_FILE_BYTES} bytes "
-                                        f"({MAX_FILE_BYTES // (1024 * 1024)} MiB)")
-    return raw
+    """The bytes of ``path``, refusing anything but a regular file and files over
+    :data:`MAX_FILE_BYTES` without reading them all."""
+    return read_input(path, MAX_FILE_BYTES, what="a YAML file").data
 
 
 def decode_utf8(raw: bytes, path: str) -> str:

@@ -6,10 +6,12 @@ parent's, so a change anywhere in what was evaluated changes the fingerprint.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compliance.documents.files import name_problem, read_input, shown_path
 from compliance.dsl import store
 from compliance.dsl.model import Ruleset
 from compliance.errors import InputError
@@ -42,40 +44,41 @@ def builtin_names() -> list[str]:
 
 def resolve(spec: str, *, relative_to: Path | None = None, where: str = "--ruleset") -> Path:
     """A built-in name (``esma_like``) or a path to a ruleset file."""
+    if not spec.strip():
+        raise InputError.at(where, None, None, "the ruleset name is empty; give a built-in name "
+                            f"({', '.join(builtin_names())}) or the path of a {EXTENSION} file")
+    problem = name_problem(spec)
+    if problem:
+        raise InputError.at(shown_path(spec), None, None, problem)
+    # os.path.isfile, not Path.is_file: it answers False for a name too long for the system
+    # instead of raising.
     if "/" not in spec and "\\" not in spec and not spec.endswith(EXTENSION):
         candidate = builtin_dir() / f"{spec}{EXTENSION}"
-        if candidate.is_file():
+        if os.path.isfile(candidate):
             return candidate
-        if relative_to is not None and (relative_to / f"{spec}{EXTENSION}").is_file():
+        if relative_to is not None and os.path.isfile(relative_to / f"{spec}{EXTENSION}"):
             return relative_to / f"{spec}{EXTENSION}"
-        if not Path(spec).is_file():
+        if not os.path.exists(spec):
             import difflib
             names = builtin_names()
             close = difflib.get_close_matches(spec, names, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise InputError.at(where, None, None, f"unknown ruleset '{spec}'{hint}; built-in rulesets: "
-                                f"{', '.join(names)}; or give the path of a {EXTENSION} file")
-    if "\x00" in spec:
-        raise InputError.at(spec.replace("\x00", "\\x00"), None, None, "the file name contains a NUL character")
+            raise InputError.at(where, None, None, f"unknown ruleset '{shown_path(spec)}'{hint}; "
+                                f"built-in rulesets: {', '.join(names)}; or give the path of a "
+                                f"{EXTENSION} file")
     path = Path(spec)
-    if relative_to is not None and not path.is_absolute() and not path.exists():
+    if relative_to is not None and not path.is_absolute() and not os.path.exists(path):
         path = relative_to / path
-    if not path.is_file():
-        raise InputError.at(spec, None, None, "ruleset file not found")
-    return path
+    if not os.path.exists(path):
+        raise InputError.at(shown_path(spec), None, None, "ruleset file not found")
+    return path  # a FIFO, a device or a folder is refused when it is read
 
 
 def read_source(path: Path) -> tuple[str, bytes]:
     if "\x00" in str(path):
         raise InputError.at(str(path).replace("\x00", "\\x00"), None, None,
                             "the file name contains a NUL character")
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise InputError.at(str(path), 1, 1, f"ruleset file is larger than {MAX_SOURCE_BYTES} bytes")
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError.at(str(path), None, None, f"cannot read the ruleset: {error.strerror}") from None
+    data = read_input(str(path), MAX_SOURCE_BYTES, what="a ruleset file").data
     try:
         return data.decode("utf-8"), data
     except UnicodeDecodeError as error:

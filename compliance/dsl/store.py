@@ -23,6 +23,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -237,8 +238,11 @@ def with_sources(ruleset: model.Ruleset, sources: list[Source]) -> model.Ruleset
 def read_stored(path: Path, *, owned: bool) -> str | None:
     """A stored file's text, or None when missing, oversized or (``owned``) not safely the user's."""
     try:
-        with open(path, "rb") as stream:
-            if owned and not _trusted(os.fstat(stream.fileno())):
+        # O_NONBLOCK and a regular-file check on the descriptor: a FIFO put in the cache folder
+        # must not hold the run (see compliance/documents/files.py).
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
+            status = os.fstat(stream.fileno())
+            if not stat.S_ISREG(status.st_mode) or (owned and not _trusted(status)):
                 return None
             data = stream.read(MAX_STORED_BYTES + 1)
     except OSError:

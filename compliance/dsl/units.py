@@ -43,6 +43,12 @@ class UnitError(DomainError):
     """Two quantities that cannot be combined or compared (EUR with USD, a percentage with money)."""
 
 
+class CalendarError(DomainError):
+    """Date arithmetic beyond the calendar (0001-01-01 to 9999-12-31): ``as_of + 999999 months``,
+    ``9999-12-31 + 1 day``. The evaluator reports it at the expression (exit 2), since it is the
+    rule or the run's date that asks for it."""
+
+
 def _dec(value: Decimal | int | str) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value)
 
@@ -223,6 +229,16 @@ def parse_decimal(text: str) -> Decimal:
         value = Decimal(cleaned)
     except InvalidOperation:  # also an exponent beyond what Decimal can hold (1e99999999999999999999)
         raise UnitError(f"{_shown(text)} is not a number") from None
+    return check_range(value, text)
+
+
+def check_range(value: Decimal, text: str | None = None) -> Decimal:
+    """``value`` when it lies in the range every written number must keep (finite, at most
+    :data:`MAX_DECIMAL_DIGITS` significant digits, magnitude 1e-18 to below 1e19); else UnitError.
+    Bare YAML numbers (``1e26``, a 99-digit ``0x...``) come through here as well as texts."""
+    if text is None:
+        text = str(value) if value.is_finite() and abs(value.adjusted()) < 60 else f"{value:.3e}" \
+            if value.is_finite() else str(value)
     if not value.is_finite():
         raise UnitError(f"{_shown(text)} is not a finite number")
     if value:

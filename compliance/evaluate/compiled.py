@@ -19,6 +19,7 @@ from typing import Any
 from compliance.dsl import ast
 from compliance.dsl.model import CheckedException, CheckedRule
 from compliance.dsl.units import UnitError
+from compliance.errors import DomainError
 from compliance.evaluate import values as V
 from compliance.evaluate.builtins import REGISTRY
 from compliance.evaluate.values import MISSING, quantify
@@ -73,8 +74,8 @@ def passes(compiled: CompiledRule, evaluator: Any, env: Mapping[str, Any]) -> ob
                 requirement, exception = require, candidate
                 break
         return exception if requirement(evaluator, env) is True else None
-    except UnitError:
-        return None
+    except (DomainError, ValueError, ArithmeticError):
+        return None   # the interpreter says what went wrong, and where
 
 
 def _loop_names(rule: CheckedRule) -> frozenset[str]:

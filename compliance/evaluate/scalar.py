@@ -29,7 +29,8 @@ from compliance.dsl.model import (
     ParamDef,
     Ruleset,
 )
-from compliance.dsl.units import UnitError, format_value
+from compliance.dsl.units import CalendarError, UnitError, format_value
+from compliance.errors import InputError
 from compliance.evaluate import values as V
 from compliance.evaluate.builtins import REGISTRY
 from compliance.evaluate.compiled import PASSED, compiled_rule, passes
@@ -142,7 +143,10 @@ class Evaluator:
         return V.negate(self.value(expr.operand, env))
 
     def eval_arith(self, expr: ast.Arith, env: Mapping[str, Bound]) -> Any:
-        return V.arith(expr.op, self.value(expr.left, env), self.value(expr.right, env))
+        try:
+            return V.arith(expr.op, self.value(expr.left, env), self.value(expr.right, env))
+        except CalendarError as error:
+            raise domain_error(expr.span, str(error)) from None
 
     def eval_compare(self, expr: ast.Compare, env: Mapping[str, Bound]) -> Any:
         left, right = self.value(expr.left, env), self.value(expr.right, env)
@@ -174,7 +178,14 @@ class Evaluator:
         return not present if expr.negated else present
 
     def eval_call(self, expr: ast.Call, env: Mapping[str, Bound]) -> Any:
-        return REGISTRY[expr.name].scalar(*(self.value(arg, env) for arg in expr.args))
+        args = [self.value(arg, env) for arg in expr.args]
+        try:
+            return REGISTRY[expr.name].scalar(*args)
+        except UnitError:
+            raise
+        except (ValueError, ArithmeticError) as error:  # outside the builtin's domain
+            shown = ", ".join(format_value(arg) for arg in args)
+            raise domain_error(expr.span, f"{expr.name}({shown}): {error}") from None
 
     def eval_listexpr(self, expr: ast.ListExpr, env: Mapping[str, Bound]) -> Any:
         return [self.value(item, env) for item in expr.items]
@@ -438,6 +449,11 @@ def subjects(rule: CheckedRule, evaluator: Evaluator) -> list[tuple[str, Mapping
         label = render_path(element.path) if element.path else format_value(key)
         found.append((label, env, element.path))
     return found
+
+
+def domain_error(span: ast.Span, message: str) -> InputError:
+    """A computation outside its domain, at the expression of the ruleset that asks for it."""
+    return InputError.at(span.path, span.line, span.column, f"cannot evaluate: {message}")
 
 
 def evaluate_rule(rule: CheckedRule, evaluator: Evaluator, *, compiled: bool = True) -> list[Result]:

@@ -10,6 +10,7 @@ from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
 from typing import Any
 
 from compliance.dsl.units import (
+    CalendarError,
     Duration,
     Leverage,
     Money,
@@ -163,11 +164,20 @@ def negate(value: Any) -> Any:
 
 
 def shift_date(date: _dt.date, by: Duration) -> _dt.date:
+    """``date`` moved by ``by``; CalendarError beyond the calendar (years 1 to 9999)."""
+    beyond = CalendarError(f"{date.isoformat()} {'+' if by.amount >= 0 else '-'} "
+                         f"{Duration(abs(by.amount), by.unit)} is beyond the calendar "
+                         f"({_dt.date.min.isoformat()} to {_dt.date.max.isoformat()})")
     if by.unit == "days":
-        return date + _dt.timedelta(days=by.amount)
+        try:
+            return date + _dt.timedelta(days=by.amount)
+        except OverflowError:
+            raise beyond from None
     month_index = date.year * 12 + (date.month - 1) + by.amount
     year, month = divmod(month_index, 12)
     month += 1
+    if not _dt.MINYEAR <= year <= _dt.MAXYEAR:
+        raise beyond
     # The last day of a shorter month stands in for a day it lacks (Jan 31 + 1 month = Feb 28).
     for day in range(date.day, 27, -1):
         try:

@@ -93,11 +93,12 @@ def artifact_uri(path: str, base_dir: str | os.PathLike[str] | None) -> tuple[st
     posix, inside = relative_posix(path, base_dir)
     if inside:
         # A colon in the first segment would read as a scheme; quote() leaves no colon unencoded.
-        return quote(posix, safe="/"), True
+        # fsencode: a file name that is not UTF-8 is encoded as the bytes it has on disk.
+        return quote(os.fsencode(posix), safe="/"), True
     absolute = os.path.abspath(path).replace(os.sep, "/")
     if not absolute.startswith("/"):
         absolute = "/" + absolute  # Windows drive letters: file:///C:/...
-    return "file://" + quote(absolute, safe="/:"), False
+    return "file://" + quote(os.fsencode(absolute), safe="/:"), False
 
 
 _CAMEL_SPLIT = re.compile(r"[^0-9A-Za-z]+")

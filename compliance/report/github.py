@@ -2,11 +2,14 @@
 
 Escaping follows the runner's rules (actions/toolkit ``command.ts``): in the message ``%``, CR and LF
 become ``%25``, ``%0D``, ``%0A``; in properties also ``:`` and ``,`` become ``%3A`` and ``%2C``.
+Every other control character (ESC, BEL, NUL, DEL, C1) is written the same way (``%1B``): the
+runner does not decode those, so they show as text and never reach the log as control bytes.
 Waived findings show as notices. The last line is a plain summary for the log.
 """
 from __future__ import annotations
 
 import os
+import re
 
 from compliance.findings import Finding, Report
 from compliance.report.common import relative_posix, rule_index, rule_title, sorted_findings
@@ -15,12 +18,28 @@ from compliance.report.text import summary_line
 _COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
+_DATA = re.compile("[%\x00-\x1f\x7f-\x9f]")
+_PROPERTY = re.compile("[%:,\x00-\x1f\x7f-\x9f]")
+# Line and paragraph separators: not line breaks to the runner, but some viewers break on them.
+_SEPARATORS = {"\u2028": "%E2%80%A8", "\u2029": "%E2%80%A9"}
+
+
+def _percent(match: re.Match[str]) -> str:
+    return f"%{ord(match.group()):02X}"
+
+
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = _DATA.sub(_percent, text)
+    for char, code in _SEPARATORS.items():
+        text = text.replace(char, code)
+    return text
 
 
 def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    text = _PROPERTY.sub(_percent, text)
+    for char, code in _SEPARATORS.items():
+        text = text.replace(char, code)
+    return text
 
 
 def annotation(finding: Finding, title: str = "", *,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import traceback
+from compliance.records import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,33 @@ def _template_line(error: BaseException, files: set[str]) -> tuple[str | None, i
     return None, None
 
 
+def _render_bounded(template: "jinja2.Template", context: dict[str, Any]) -> str:
+    """The template's output, refused past ``MAX_OUTPUT_CHARS`` at the line that wrote it."""
+    from compliance.report.sandbox import MAX_OUTPUT_CHARS, TemplateLimit
+
+    pieces: list[str] = []
+    total = 0
+    generator = template.generate(**context)
+    for piece in generator:
+        total += len(piece)
+        if total > MAX_OUTPUT_CHARS:
+            raise TemplateLimit(f"the template wrote more than {MAX_OUTPUT_CHARS:,} characters",
+                                _suspended_line(generator, template))
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def _suspended_line(generator: Any, template: "jinja2.Template") -> int | None:
+    """The template line at which a rendering generator is suspended (it just wrote output)."""
+    frame = None
+    while generator is not None and getattr(generator, "gi_frame", None) is not None:
+        frame = generator.gi_frame
+        generator = generator.gi_yieldfrom
+    if frame is None or frame.f_code.co_filename != template.filename:
+        return None
+    return template.get_corresponding_lineno(frame.f_lineno)
+
+
 def render_with_template(report: Report, template_path: str | os.PathLike[str], *,
                          fail_on: str = "error") -> str:
     """Render ``report`` with the user's Jinja2 template, in the immutable sandbox.
@@ -109,24 +137,54 @@ def render_user_template(template_path: str | os.PathLike[str], context: dict[st
     strict about undefined names. Every failure inside the template is the user's input error:
     ``TEMPLATE:LINE: error: ...`` (exit 2), never a traceback."""
     import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    shown = str(template_path)
+    from compliance.documents.files import check_input, read_input, shown_path
+    from compliance.report.sandbox import MAX_TEMPLATE_BYTES, BoundedSandbox, bounded_loader
+
+    shown = shown_path(str(template_path))
     path = Path(template_path)
-    if not path.is_file():
-        raise InputError.at(shown, None, None, "template not found")
+    try:
+        os.lstat(template_path)
+    except FileNotFoundError:
+        raise InputError.at(shown, None, None, "template not found") from None
+    except (OSError, ValueError):
+        pass  # a name no system call takes: check_input says why
+    check_input(str(template_path), what="a template", limit=MAX_TEMPLATE_BYTES)
     absolute = str(path.resolve())
-    env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(path.resolve().parent), str(TEMPLATES_DIR)]),
+
+    def read(name: str) -> str:
+        return read_input(name, MAX_TEMPLATE_BYTES, what="a template").data.decode("utf-8")
+
+    env = BoundedSandbox(
+        loader=bounded_loader([str(path.resolve().parent), str(TEMPLATES_DIR)], read),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     if configure:
         _configure(env)
+    env.finish_filters()
+    env.start()
 
     def place(filename: str | None) -> str:
         return shown if filename in (None, absolute, path.name) else filename  # type: ignore[return-value]
 
+    from compliance.report.sandbox import TemplateLimit
+
     try:
-        return env.get_template(path.name).render(**context)
+        return _render_bounded(env.get_template(path.name), context)
+    except InputError as error:  # an included file that is not a regular file, or too large
+        raise InputError([replace(d, path=place(d.path)) for d in error.diagnostics]) from None
+    except TemplateLimit as error:
+        filename, line = _template_line(error, {absolute})
+        if line is None and len(error.args) > 1:  # the output limit, found outside the template
+            filename, line = absolute, error.args[1]
+        raise InputError.at(place(filename), line, None, f"template limit: {error}") from None
+    except RecursionError as error:
+        filename, line = _template_line(error, {absolute})
+        raise InputError.at(place(filename), line, None,
+                            "template limit: calls nest too deeply") from None
+    except MemoryError as error:
+        filename, line = _template_line(error, {absolute})
+        raise InputError.at(place(filename), line, None,
+                            "template limit: the template ran out of memory") from None
     except UnicodeDecodeError as error:
         raise InputError.at(shown, None, None, f"the template is not UTF-8 text ({error.reason})")
     except jinja2.TemplateSyntaxError as error:

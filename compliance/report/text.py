@@ -1,9 +1,15 @@
 """The report for people at a terminal: findings grouped by contract, then one summary line.
 
 Colour (ANSI) only when asked: the CLI passes ``color=sys.stdout.isatty()`` and honours NO_COLOR.
+Every text that comes from an input (contract, ruleset, snapshot, waivers, file names) is shown
+with its control characters escaped (:func:`escape_controls`): a newline is ``\\n``, ESC is ``\\x1b``,
+so no input can start a line of the report (such as a forged ``::error`` workflow command) or
+write a terminal escape.
 """
 from __future__ import annotations
 
+from compliance import records
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +23,34 @@ _STYLES = {"error": "1;31", "warning": "1;33", "info": "1;36", "waived": "2", "b
 # How many findings of one rule an audit lists before "... and N more": the full list is in JSON/SARIF.
 AUDIT_FINDINGS_PER_RULE = 20
 TEXT_TOP_OFFENDERS = 5
+
+
+# C0 controls but tab, DEL, C1 controls and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def escape_controls(text: str) -> str:
+    """``text`` on one line and without terminal escapes: controls written as ``\\n``, ``\\xNN``."""
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group()) or
+                        (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"),
+                        text)
+
+
+def escaped(value: Any) -> Any:
+    """``value`` with :func:`escape_controls` applied to every string in it (dataclasses, dicts,
+    lists and tuples are rebuilt; other values are returned as they are)."""
+    if isinstance(value, str):
+        return escape_controls(value) if _CONTROL.search(value) else value
+    if records.is_record(value) and not isinstance(value, type):
+        changes = {f.name: escaped(getattr(value, f.name)) for f in records.fields(value)
+                   if f.init}
+        return records.replace(value, **changes)
+    if isinstance(value, dict):
+        return {escaped(k): escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(escaped(item) for item in value)
+    return value
 
 
 def _painter(color: bool) -> Callable[[str, str], str]:
@@ -178,6 +212,7 @@ def _binding_lines(rows: Any, paint: Callable[[str, str], str]) -> list[str]:
 
 
 def render_text(report: Report, *, color: bool = False) -> str:
+    report = escaped(report)
     paint = _painter(color)
     lines: list[str] = []
     if report.kind == "audit":

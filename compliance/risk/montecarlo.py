@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from compliance.records import record
+from compliance.risk.limits import MAX_PATH_DAYS
 from compliance.risk.liquidation import RiskInputError
 
 MODELS = ("gbm", "student-t")
@@ -91,6 +92,9 @@ def _validate(leverage: float, drop: float, volatility: float, horizon_days: int
         raise RiskInputError(f"the liquidation drop must be a number, got {drop}")
     if horizon_days < 1 or paths < 1:
         raise RiskInputError("the horizon and the number of paths must be at least 1")
+    if paths * horizon_days > MAX_PATH_DAYS:
+        raise RiskInputError(f"{paths:,} paths x {horizon_days:,} days is more than the "
+                             f"{MAX_PATH_DAYS:,} simulated days allowed")
     if model not in MODELS:
         raise RiskInputError(f"unknown model {model!r}: use one of {', '.join(MODELS)}")
     if model == "student-t" and not df > 2:

@@ -317,7 +317,7 @@ def test_max_findings_below_one(capsys, files, value):
 def test_missing_snapshot_file(capsys, files):
     missing = os.path.join(files["dir"], "nope.csv")
     err = _bad(capsys, missing, "--ruleset", files["rules"])
-    assert err.startswith(f"{missing}: error: cannot read the file")
+    assert err.startswith(f"{missing}: error: no such file")
 
 
 def test_bad_input_leaves_an_existing_output_file_alone(capsys, files, tmp_path):

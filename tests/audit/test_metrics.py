@@ -105,10 +105,16 @@ def test_fixed_writes_out_the_largest_float():
     assert text.startswith("17976931348623157") and text.endswith(".00") and len(text) == 312
 
 
-def test_totals_beyond_the_float_range_are_infinite(tmp_path):
+def test_amounts_beyond_the_exact_range_are_refused_at_their_cell(tmp_path):
+    # Totals were once "inf" here; amounts are now bounded (snapshot.MAX_AMOUNT), so that every
+    # total stays exact in cents.
+    from compliance.documents.snapshot import MAX_AMOUNT
+    from compliance.errors import InputError
+
     path = tmp_path / "huge.csv"
     path.write_text("account_id,client_category,balance,equity,margin_used,exposure\n"
-                    "A,retail,0,-1e308,1,1\nB,retail,0,-1e308,1,1\n")
-    figures = compute_metrics(load_snapshot(str(path)), warning_level=None,
-                              close_out_level=Decimal("0.5"), close_out_at_or_below=False)
-    assert figures.negative_equity["total"] == "inf"
+                    f"A,retail,0,{-MAX_AMOUNT:.0f},1,1\nB,retail,0,-1e308,1,1\n")
+    with pytest.raises(InputError) as caught:
+        load_snapshot(str(path))
+    first = caught.value.diagnostics[0]
+    assert (first.line, first.column) == (2, len("A,retail,0,") + 1)

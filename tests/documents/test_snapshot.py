@@ -271,7 +271,7 @@ def test_unknown_extension(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    assert error_of(str(tmp_path / "none.csv")).startswith(f"{tmp_path / 'none.csv'}: error: cannot read")
+    assert error_of(str(tmp_path / "none.csv")).startswith(f"{tmp_path / 'none.csv'}: error: no such file")
 
 
 def test_parquet_wrong_type(tmp_path):

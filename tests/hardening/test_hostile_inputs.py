@@ -315,12 +315,16 @@ def test_a_parquet_file_that_is_garbage(tmp_path: Path) -> None:
 
 def test_a_snapshot_with_1e308_values(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
+    # Finite but beyond the amounts' range (snapshot.MAX_AMOUNT): refused at the first such cell.
     path.write_text(HEADER + "A-1,retail,1e308,1e308,1e308,1e308\n", encoding="utf-8")
-    snapshot = load_snapshot(str(path))
-    assert snapshot.numeric["balance"][0] == 1e308
-    path.write_text(HEADER + "A-1,retail,1e308,1e309,1,1\n", encoding="utf-8")
     error = input_error(load_snapshot, str(path))
-    assert (error.diagnostics[0].line, error.diagnostics[0].column) == (2, 18)
+    assert (error.diagnostics[0].line, error.diagnostics[0].column) == (2, 12)
+    assert "out of range" in error.diagnostics[0].message
+    path.write_text(HEADER + "A-1,retail,1,9.99e12,1,1\n", encoding="utf-8")
+    assert load_snapshot(str(path)).numeric["equity"][0] == 9.99e12
+    path.write_text(HEADER + "A-1,retail,1,1e309,1,1\n", encoding="utf-8")
+    error = input_error(load_snapshot, str(path))
+    assert (error.diagnostics[0].line, error.diagnostics[0].column) == (2, 14)
     assert "not a finite number" in error.diagnostics[0].message
 
 
