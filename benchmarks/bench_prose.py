@@ -1,7 +1,14 @@
 """Prose analysis (issue 15): precision and recall on the labelled corpus, start-up cost of each
-library, and the cost of analysing one text.
+library, and the cost of analysing one text; with --rulesets, the rulesets' verdicts end to end.
 
     python benchmarks/bench_prose.py [--runs 5] [--misses]
+    python benchmarks/bench_prose.py --rulesets [--misses]
+
+--rulesets places every corpus text in a contract (as a marketing item, as a clause, and where the
+corpus found it: a risk warning, a product name, an incentive), evaluates each built-in ruleset
+that reads prose, and prints the precision and recall of its verdicts per language, kind and
+placement, for each part of the corpus; "untouched" is the part written after the prose rules and
+scored once.
 
 Prints, for the development part (tuned against), the held-out part (written before tuning) and
 the late held-out part (written after the tuning rounds) and the final one (written after the
@@ -12,6 +19,7 @@ fresh processes side by side with `python -c pass`, and the median microseconds 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import glob
 import os
 import statistics
@@ -45,13 +53,15 @@ COLD = {
 }
 
 
-def print_score(title: str, result: Score) -> None:
+def print_score(title: str, result: Score, span: bool = True) -> None:
     print(f"\n{title}")
-    print(f"  {'group':<28}{'precision':>10}{'recall':>8}{'span':>7}{'tp':>6}{'fp':>5}{'fn':>5}")
+    span_head = f"{'span':>7}" if span else ""
+    print(f"  {'group':<28}{'precision':>10}{'recall':>8}{span_head}{'tp':>6}{'fp':>5}{'fn':>5}")
     for axis in ("all", "language", "kind", "placement"):
         for value, tally in sorted(result.by[axis].items()):
             label = "all" if axis == "all" else f"{axis}={value}"
-            print(f"  {label:<28}{tally.precision:>10.3f}{tally.recall:>8.3f}{tally.span_accuracy:>7.3f}"
+            shown = f"{tally.span_accuracy:>7.3f}" if span else ""
+            print(f"  {label:<28}{tally.precision:>10.3f}{tally.recall:>8.3f}{shown}"
                   f"{tally.tp:>6}{tally.fp:>5}{tally.fn:>5}")
 
 
@@ -134,13 +144,40 @@ def per_text(items: list[dict]) -> tuple[float, float]:
     return statistics.median(analysis) * 1e6, statistics.median(detection) * 1e6
 
 
+PARTS = ("dev", "holdout", "late", "final", "untouched", "untouched2")
+AS_OF = dt.date(2026, 1, 1)
+
+
+def print_verdicts(title: str, result: Score) -> None:
+    print_score(title, result, span=False)
+
+
+def rulesets_main(options: argparse.Namespace) -> None:
+    from compliance.text.verdicts import RULESETS, score_ruleset
+    parts = {part: load(glob.glob(str(CORPUS / part / "*.yaml"))) for part in PARTS}
+    for name in RULESETS:
+        for part, items in parts.items():
+            start = time.perf_counter()
+            result = score_ruleset(name, items, AS_OF)
+            seconds = time.perf_counter() - start
+            print_verdicts(f"{name}, {part}: {len(items)} texts, each as marketing, as a clause and in its "
+                           f"own placement ({seconds:.1f} s)", result)
+            if options.misses and part in options.misses_of:
+                print("\n".join(f"  miss: {m}" for m in result.misses))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--misses", action="store_true", help="list every miss (dev part only)")
+    parser.add_argument("--misses-of", nargs="*", default=["dev"], help="the parts whose misses --misses lists")
     parser.add_argument("--dev-only", action="store_true", help="leave the held-out part unscored (while tuning)")
+    parser.add_argument("--rulesets", action="store_true", help="the rulesets' verdicts end to end")
     options = parser.parse_args()
-    parts = {part: load(glob.glob(str(CORPUS / part / "*.yaml"))) for part in ("dev", "holdout", "late", "final")}
+    if options.rulesets:
+        rulesets_main(options)
+        return
+    parts = {part: load(glob.glob(str(CORPUS / part / "*.yaml"))) for part in PARTS}
     for part, items in parts.items():
         if part != "dev" and options.dev_only:
             continue

@@ -240,6 +240,10 @@ def review_files(files: Sequence[str], chosen: Sequence[str], as_of: _dt.date) -
 
         for name in builtin_names():
             load_ruleset(name)
+    if context is not None:
+        from compliance.text import preload
+
+        preload()   # the prose libraries too: once here, not once per worker
     pool = (context or multiprocessing).Pool(workers, initializer=_worker_signals)
     try:
         batches_done = pool.map_async(_review_batch, batches).get()

@@ -351,6 +351,8 @@ class Encoder(TextEncoding):
             return Sym("bool", self.present(value.path), TRUE)
         if isinstance(value, Const):
             return Sym("bool", TRUE, TRUE, const=True)
+        if isinstance(value, Tab):
+            raise Unsupported("uses stated() of a value read from prose")
         return Sym("bool", value.present, TRUE, value.err)
 
     def _either(self, first: Value, second: Value) -> Sym:

@@ -37,12 +37,14 @@ TEXT_FUNCTIONS = ("mentions", "mentions_all", "matches")
 PROSE_FUNCTIONS = ("says", "percentage_near", "percentages_in", "pluck", "without", "first_mention",
                    "missing_phrases", "join", "lower", "keys", "claims", "first_claim",
                    "claim_explanation", "contradicts", "first_contradiction", "language_of",
-                   "leverages_in", "percentages_of")
+                   "leverages_in", "percentages_of", "contradiction_explanation",
+                   "leverages_other_than", "percentages_other_than", "currency_pair")
 # What a tabulated expression is when no corpus entry shows it: its kind for the free value.
 RESULT_KINDS = {"says": "bool", "mentions": "bool", "mentions_all": "bool", "matches": "bool",
                 "claims": "bool", "contradicts": "bool", "percentage_near": "percent",
                 "first_mention": "string", "first_claim": "string", "claim_explanation": "string",
-                "first_contradiction": "string", "language_of": "string", "lower": "string",
+                "first_contradiction": "string", "contradiction_explanation": "string",
+                "language_of": "string", "lower": "string",
                 "join": "string", "length": "number", "any": "bool", "all": "bool", "count": "number"}
 # Builtins that are true or missing, never false, on any text.
 ONLY_TRUE = ("says",)

@@ -87,12 +87,25 @@ class Client(Section):
     minimum_experience: DurationValue | None = optional("Trading experience a client must have.")
 
 
+class Instrument(Section):
+    """One line of the instrument schedule: what the client trades and the class it is filed under."""
+
+    name: Text = required("The instrument as the schedule names it, e.g. EUR/USD, FTSE 100, "
+                          "Germany 40, Gold.")
+    underlying_class: UnderlyingClass = required(
+        "The underlying class the instrument is filed under, which decides its leverage cap: "
+        + ", ".join(vocabulary.UNDERLYING_CLASSES) + ". Checked against the regime's lists of "
+        "major indices and major currencies.")
+
+
 class Product(Section):
     """What is traded."""
 
     type: ProductType | None = optional("The product: " + ", ".join(vocabulary.PRODUCT_TYPES) + ".")
     name: Text | None = optional("Marketing name of the product.")
     underlying_classes: list[UnderlyingClass] | None = optional("Underlying classes offered.")
+    instruments: list[Instrument] | None = optional(
+        "The instrument schedule: each instrument with the underlying class it is filed under.")
     base_currency: Text | None = optional("Account currency, e.g. EUR.")
     term: DurationValue | None = optional("Term of a loan or contract, e.g. 6 months.")
     rollover: Flag | None = optional("Whether the term may be rolled over.")

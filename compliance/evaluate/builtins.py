@@ -238,10 +238,22 @@ _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _SPACES = re.compile(r"\s+")
 
 
+# A space that touches a CJK character: stray spacing, since CJK text has no word spaces.
+_CJK_SPACE = re.compile(r" (?=[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef])|(?<=[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]) ")
+
+
 @lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Case-insensitive, width-insensitive text for phrase matching: NFKC, casefold, one space."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).casefold()).strip()
+
+
+@lru_cache(maxsize=4096)
+def cjk_joined(text: str) -> str:
+    """The normalised text without the spaces that touch a CJK character ("保 本" reads "保本"):
+    what mentions() compares a Chinese phrase with and what matches() runs its pattern on, so
+    the two agree on spacing."""
+    return _CJK_SPACE.sub("", normalise(text))
 
 
 def _texts(value: Any) -> list[str]:
@@ -261,16 +273,19 @@ def _phrases(value: Any) -> list[str]:
 def find_phrase(texts: Any, phrases: Any) -> str | None:
     """The first phrase (in the list's order) found in any of the texts, or None.
 
-    Chinese phrases also match across stray spaces ("保 本"), since CJK text has no word spaces.
+    Chinese phrases also match across stray spaces ("保 本"), since CJK text has no word spaces:
+    both sides are compared as cjk_joined() reads them, as matches() does.
     """
-    normalised = [normalise(text) for text in _texts(texts)]
-    squeezed = [text.replace(" ", "") for text in normalised]
+    items = _texts(texts)
+    normalised = [normalise(text) for text in items]
+    joined = [cjk_joined(text) for text in items]
     for phrase in _phrases(phrases):
         wanted = normalise(phrase)
         if not wanted:
             continue
-        pool = squeezed if _CJK.search(wanted) else normalised
-        target = wanted.replace(" ", "") if _CJK.search(wanted) else wanted
+        chinese = _CJK.search(wanted) is not None
+        pool = joined if chinese else normalised
+        target = cjk_joined(phrase) if chinese else wanted
         if any(target in text for text in pool):
             return phrase
     return None
@@ -346,7 +361,7 @@ def matches(texts: Any, pattern: Any) -> Any:
     if texts is MISSING or pattern is MISSING:
         return MISSING
     compiled = compile_pattern(pattern)
-    return any(compiled.search(normalise(text)) for text in _texts(texts))
+    return any(compiled.search(cjk_joined(text)) for text in _texts(texts))
 
 
 def _check_without(types: Sequence[T.Type]) -> T.Type:

@@ -371,16 +371,32 @@ class Evaluator:
             target = node.args[argument] if argument < len(node.args) else None
             if isinstance(target, ast.ListExpr) and item is not None and item < len(target.items):
                 target, item = target.items[item], None
-            if not isinstance(target, (ast.Name, ast.Attr, ast.Index)):
+            if isinstance(target, ast.Call) and target.name == "pluck" and item is not None:
+                path = self._plucked(target, item, env)   # pluck(clauses, "text"): that clause's text
+            elif isinstance(target, (ast.Name, ast.Attr, ast.Index)):
+                start = len(self.reads.paths)
+                bound = self.located(target, env)
+                del self.reads.paths[start:]
+                path = None if bound.path is None else bound.path if item is None else (*bound.path, item)
+            else:
                 continue
-            start = len(self.reads.paths)
-            bound = self.located(target, env)
-            del self.reads.paths[start:]
-            if bound.path is None:
-                continue
-            path = bound.path if item is None else (*bound.path, item)
-            return self.document.position_in(path, offset)
+            if path is not None:
+                return self.document.position_in(path, offset)
         return None
+
+    def _plucked(self, call: ast.Call, item: int, env: Mapping[str, Bound]) -> FieldPath | None:
+        """The path of the item-th text of ``pluck(list, field)``: the field of the item-th element
+        that states it (pluck leaves the others out)."""
+        start = len(self.reads.paths)
+        try:
+            bound, name = self.located(call.args[0], env), self.value(call.args[1], env)
+        finally:
+            del self.reads.paths[start:]
+        if bound.path is None or not isinstance(bound.value, (list, tuple)):
+            return None
+        stating = [index for index, element in enumerate(bound.value)
+                   if isinstance(element, dict) and element.get(name) not in (None, MISSING)]
+        return (*bound.path, stating[item], name) if item < len(stating) else None
 
     def _name_of(self, expr: ast.Expr, env: Mapping[str, Bound]) -> str:
         if isinstance(expr, (ast.Name, ast.Attr, ast.Index)):

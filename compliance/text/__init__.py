@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["analyse", "claims", "Claim", "Clearance", "Analysis", "Vocabulary", "normalise",
-           "detect_language", "numbers_in", "contradictions"]
+           "detect_language", "numbers_in", "contradictions", "preload"]
 
 _LAZY = {
     "analyse": "compliance.text.claims", "claims": "compliance.text.claims",
@@ -33,3 +33,19 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'compliance.text' has no attribute {name!r}")
     import importlib
     return getattr(importlib.import_module(module), name)
+
+
+def preload() -> None:
+    """Load what the first text of a check would load (RE2, OpenCC, the language model, the
+    analysers' lexers for the default vocabularies): called before a review forks its workers, so
+    that they inherit it instead of each loading it again."""
+    from compliance.text.claims import analyse
+    from compliance.text.contradictions import contradictions
+    from compliance.text.language import detect_language
+    from compliance.text.numbers import numbers_in
+
+    for text in ("Guaranteed returns of 5% a month.", "保证收益，本金无忧。"):
+        analyse(text)
+        contradictions(text)
+        numbers_in(text)
+    detect_language("Trade gold and oil with tight spreads.")

@@ -116,11 +116,19 @@ def numbers_in(text: str, kind: str | None = None) -> tuple[StatedNumber, ...]:
     """The numbers of ``kind`` (or of every kind) that ``text`` states, left to right."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown kind of number {kind!r}; known: {', '.join(KINDS)}")
+    found = _numbers_in(text, None)   # every kind at once (each number's kind does not depend on
+    return found if kind is None else tuple(n for n in found if n.kind == kind)   # the one asked for)
+
+
+@lru_cache(maxsize=4096)
+def _numbers_in(text: str, kind: str | None) -> tuple[StatedNumber, ...]:
     normalised = normalise(text)
     body = normalised.text
     out: list[StatedNumber] = []
     if kind in (None, "leverage"):
         for start, end, value in multiples(body):
+            if not _is_ratio(body[start:end]) and not _leverage_context(body, start, end):
+                continue   # "four times your margin excess", "2x the fee": a multiple, not a leverage
             first, last = normalised.span(start, end)
             out.append(StatedNumber("leverage", value, first, last, text[first:last]))
     if kind in (None, "close_out", "interest_rate"):
@@ -134,8 +142,20 @@ def numbers_in(text: str, kind: str | None = None) -> tuple[StatedNumber, ...]:
     return tuple(sorted(out, key=lambda n: (n.start, n.kind)))
 
 
-def _percent_kind(text: str, start: int, end: int) -> str | None:
-    """The kind whose context word stands nearest the percentage, in the same sentence."""
+# Words that make "N times", "Nx" or N倍 a leverage rather than any multiple.
+LEVERAGE_CONTEXT = ("leverage", "levered", "gearing", "geared", "杠杆", "配资", "放大")
+
+
+def _is_ratio(phrase: str) -> bool:
+    return ":" in phrase or "比" in phrase
+
+
+def _leverage_context(text: str, start: int, end: int) -> bool:
+    left, right = _sentence_bounds(text, start, end)
+    return any(word in text[left:right] for word in LEVERAGE_CONTEXT)
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     left = max(0, start - _CONTEXT_WINDOW)
     right = min(len(text), end + _CONTEXT_WINDOW)
     for stop in "。!?;\n":
@@ -143,6 +163,12 @@ def _percent_kind(text: str, start: int, end: int) -> str | None:
         left = cut + 1 if cut >= 0 else left
         cut = text.find(stop, end, right)
         right = cut if cut >= 0 else right
+    return left, right
+
+
+def _percent_kind(text: str, start: int, end: int) -> str | None:
+    """The kind whose context word stands nearest the percentage, in the same sentence."""
+    left, right = _sentence_bounds(text, start, end)
     best: tuple[int, str] | None = None
     for kind, words in CONTEXT.items():
         for word in words:
@@ -160,3 +186,20 @@ def _all(text: str, word: str, left: int, right: int) -> list[int]:
         out.append(index)
         index = text.find(word, index + 1, right)
     return out
+
+
+
+@lru_cache(maxsize=1)
+def _pair_pattern() -> Any:
+    import re
+    # Fixed width, no nested repetition: linear on any input.
+    return re.compile(r"\s*([A-Za-z]{3})\s?[/\-.:_ ]?\s?([A-Za-z]{3})(?![A-Za-z])")
+
+
+def currency_pair(text: str) -> tuple[str, ...]:
+    """The two currency codes of an instrument named as a currency pair ("EUR/USD", "EURUSD",
+    "eur-usd", "GBP JPY CFD", full-width letters too), upper case; () when the name does not
+    start with a pair."""
+    import unicodedata
+    found = _pair_pattern().match(unicodedata.normalize("NFKC", text[:200]))
+    return (found.group(1).upper(), found.group(2).upper()) if found else ()

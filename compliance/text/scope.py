@@ -120,6 +120,8 @@ class Scope:
                 return None   # "客户未能清偿欠款的，本公司可…": the firm's clause is not negated
             if token.family not in _NEGATORS or token in consumed:
                 continue
+            if any(mark in self.normalised.text[token.end:head.start] for mark in ":："):
+                return None   # "Lose nothing: any loss is paid back": a colon opens a new statement
             reach = NEGATION_SCOPE
             if token.family == "negation_short" and not self._opens_clause(token, head):
                 reach = SHORT_NEGATION_SCOPE

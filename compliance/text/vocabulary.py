@@ -9,6 +9,7 @@ families it names replace the defaults, the others keep them, and an empty list 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -20,14 +21,14 @@ from compliance.text.normalise import is_cjk, normalise
 # Families whose words make claims (policy: a house ruleset and a regulator's differ here) ...
 CLAIM_FAMILIES = {
     "guarantee": ["guarantee*", "guarentee*", "garantee*", "gaurantee*", "guaranty", "assur*",
-                  "promis*", "ensur*", "warrant that", "保证", "承诺", "确保", "担保收益", "包你",
+                  "promis*", "ensur*", "warrant that", "warrants that", "pledg*", "undertak*", "fixed", "保证", "承诺", "确保", "担保收益", "包你", "包您",
                   "保障", "有保障", "有保证", "sure", "稳拿", "稳获", "稳得", "坐收", "坐享", "count on",
                   "rely on", "保你", "稳稳", "百分百", "百分之百"],
     "object": ["return", "returns", "return on", "profit", "profits", "profitable", "income",
                "yield", "yields", "principal", "capital", "earning", "earnings", "gain", "gains",
                "payout*", "dividend*", "growth", "earn", "earns", "you make", "they make", "we make", "make money", "make a profit", "double your",
                "收益", "收益率", "本金", "利润", "回报", "回报率", "利息", "盈利", "获利", "赚钱",
-               "赚", "分红", "收入", "年化", "月收益", "日收益", "派息", "翻倍"],
+               "赚", "分红", "收入", "年化", "月收益", "日收益", "派息", "翻倍", "增值"],
     "safe": ["safe", "100% safe", "protected", "secure", "secured", "无忧", "安全", "有保障", "无损",
              "不受损失", "零损失", "一分不会少", "一分不少", "分文不少", "不会少", "never at risk",
              "not at risk", "isn't at risk", "is never at risk"],
@@ -37,14 +38,16 @@ CLAIM_FAMILIES = {
                         "保本保息", "刚兑", "刚性兑付"],
     "risk": ["risk", "risks", "风险"],
     "none": ["zero", "0", "free of", "零", "毫无", "为零", "nil"],
-    "no_risk_terms": ["risk free", "riskless", "risk-free", "loss free", "no loss", "no losses",
+    "no_risk_terms": ["risk free", "riskless", "risk-free", "loss free", "loss proof", "risk proof",
+                      "no loss", "no losses",
                       "no-loss", "zero loss", "zero losses", "sure win", "sure-fire profit",
                       "can't-lose", "零损失", "稳赚", "稳赢", "包赚", "必赚", "躺赚", "只赚不赔", "稳赚不赔",
                       "稳赚不亏", "零亏损", "无亏损", "只赚不亏", "包赚不赔", "稳赢不输", "亏不了",
                       "输不了", "赔不了"],
-    "loss": ["lose", "loses", "losing", "lost", "loss", "losses", "亏", "亏损", "亏本", "亏钱",
+    "loss": ["lose", "loses", "losing", "lost", "loss", "losses", "downside", "亏", "亏损", "亏本", "亏钱",
              "赔钱", "赔本", "赔", "损失", "输", "输钱"],
     "compensation": ["compensat*", "refund*", "reimburs*", "cover", "covers", "covered", "make up",
+                     "we pay", "we'll pay", "we will pay", "包退", "赔多少", "补多少", "退多少", "补贴",
                      "makes up", "pay back", "paid back", "pay you back", "pays you back", "money back",
                      "cashback", "cash back", "弥补", "我们补", "平台补", "公司补", "我们赔", "平台赔",
                      "公司赔", "我们来赔", "赔付", "补偿", "赔偿", "补足", "补回",
@@ -69,7 +72,7 @@ GRAMMAR_FAMILIES = {
     # Verbal negation: scopes over the rest of its clause, a few words ahead.
     "negation": ["not", "never", "cannot", "can not", "can't", "cant", "won't", "wont", "don't",
                  "dont", "doesn't", "doesnt", "didn't", "isn't", "aren't", "wasn't", "shan't",
-                 "shall not", "must not", "may not", "nothing", "neither", "nor", "nobody",
+                 "shall not", "must not", "may not", "neither", "nor", "nobody",
                  "no one", "no-one", "unable", "in no way", "by no means", "without",
                  "no such thing as", "no such thing",
                  "prohibited", "forbidden", "refrain from", "不", "没", "没有", "未能", "无法",
@@ -95,9 +98,11 @@ GRAMMAR_FAMILIES = {
                      "are a myth", "是不存在的", "不存在的", "并不存在", "是骗人的"],
     # After a risk or loss word, these say there is none: "your risk is zero", "losses are impossible".
     # They negate what follows as well ("impossible to lose").
-    "none_after": ["none", "impossible", "不可能", "是零"],
+    # "Lose nothing", "risk nothing"; before a word it negates it as "not" does ("nothing is guaranteed").
+    "none_after": ["none", "nothing", "impossible", "不可能", "是零"],
     # "No need to worry about losses": the worry is denied, the loss with it.
     "worry": ["no need to worry about", "don't worry about", "never worry about", "worry-free",
+              "forget about", "say goodbye to",
               "worry free", "不用担心", "无需担心", "不必担心", "不怕", "别担心", "再也不用担心",
               "告别"],
     "contrast": ["but", "however", "yet", "instead", "although", "whereas", "但", "但是", "而是",
@@ -115,7 +120,7 @@ GRAMMAR_FAMILIES = {
               "fake", "hallmark of", "warning sign", "warning signs", "警惕", "谨防", "提防", "小心", "当心", "切勿", "不要相信",
               "别信", "勿信", "轻信", "骗局", "诈骗", "骗子", "骗人", "非法", "陷阱", "上当", "所谓",
               "宣称", "声称", "号称", "鼓吹", "谎称", "防范", "任何人", "凡是", "凡宣称", "识破"],
-    "terms_of_art": ["make sure", "be sure", "not sure", "stop loss*", "stop-loss*", "止损", "承担责任", "guaranteed stop*", "guaranteed stop loss*", "guaranteed stop-loss*",
+    "terms_of_art": ["make sure", "we make sure", "you make sure", "to make sure", "be sure", "not sure", "stop loss*", "stop-loss*", "止损", "承担责任", "guaranteed stop*", "guaranteed stop loss*", "guaranteed stop-loss*",
                      "guaranteed limit*", "risk free rate*", "risk-free rate*",
                      "risk free interest rate*", "risk-free asset*", "risk-free benchmark",
                      "risk free return rate", "take profit", "take-profit", "profit and loss",
@@ -141,7 +146,7 @@ GRAMMAR_FAMILIES = {
     # Ordinary Chinese words that overlap a claim word (分配资金 holds 配资, 部分仓位 holds 分仓,
     # 环保本身 holds 保本). The lexer matches leftmost-longest, so listing them segments the text
     # as a word segmenter would, without loading one (jieba costs ~0.7 s to start).
-    "words": ["分配", "调配", "搭配", "匹配", "支配", "装配", "适配", "发配", "部分", "环保", "投保",
+    "words": ["增值服务", "增值税", "分配", "调配", "搭配", "匹配", "支配", "装配", "适配", "发配", "部分", "环保", "投保",
               "承保", "参保", "续保", "医保", "社保", "担保本", "保本身"],
     # A debt owed, not a return promised ("guarantees repayment of principal and interest").
     "debt": ["repay*", "owed", "owe", "owes", "owing", "偿还", "归还", "清偿", "还款", "借款",
@@ -185,7 +190,9 @@ class Token(NamedTuple):
     text: str
 
 
-@record
+# Compared by identity: every vocabulary is made through the caches below, so equal ones are one
+# object, and the analysers' caches need not hash a few hundred entries on every call.
+@record(eq=False)
 class Vocabulary:
     """Families of entries, each a tuple of entries as written (normalised when a lexer is built)."""
 
@@ -275,8 +282,7 @@ class _Lexer:
     def __init__(self, vocabulary: Vocabulary, chinese: bool):
         import re2  # linear time on untrusted text; loaded when the first text is analysed
 
-        families = tuple((family, tuple(_normalise_entry(e) for e in entries
-                                        if chinese or not any(is_cjk(c) for c in e)))
+        families = tuple((family, tuple(_normalise_entry(e) for e in entries if chinese or not _has_cjk(e)))
                          for family, entries in vocabulary.families)
         rank = {family: index for index, family in enumerate(PRECEDENCE)}
         exact: dict[str, str] = {}
@@ -288,7 +294,7 @@ class _Lexer:
                 word = entry.rstrip("*")
                 if not word:
                     continue
-                alternatives.add(_entry_pattern(word, star, re2))
+                alternatives.add(_entry_pattern(word, star))
                 if star:
                     prefixes.append((_canonical(word), family))
                 else:
@@ -369,10 +375,18 @@ def _nearest_family(word: str, index: dict[str, str]) -> str | None:
     return None
 
 
-def _entry_pattern(word: str, star: bool, re2: Any) -> str:
-    # A space or hyphen inside an English entry matches a space, a hyphen or nothing.
+@lru_cache(maxsize=8192)
+def _has_cjk(entry: str) -> bool:
+    return not entry.isascii() and any(is_cjk(c) for c in entry)
+
+
+@lru_cache(maxsize=8192)
+def _entry_pattern(word: str, star: bool) -> str:
+    # A space or hyphen inside an English entry matches a space, a hyphen or nothing. Python's
+    # escaping (a backslash before punctuation, other characters as they are) is RE2 syntax too,
+    # and much cheaper to call than re2.escape.
     pieces = [piece for piece in word.replace("-", " ").split(" ")]
-    body = "[ \\-]?".join(re2.escape(piece) for piece in pieces) if word.isascii() else re2.escape(word)
+    body = "[ \\-]?".join(re.escape(piece) for piece in pieces) if word.isascii() else re.escape(word)
     latin_start = word[0].isascii() and word[0].isalnum()
     latin_end = word[-1].isascii() and word[-1].isalnum()
     if star:

@@ -15,11 +15,29 @@ from typing import Any
 import pytest
 
 from compliance.dsl import types as T
-from compliance.dsl.units import (Duration, Leverage, Money, Percent, UnitError, leverage_from_margin,
-                                  parse_leverage, parse_percent)
+from compliance.dsl.units import (
+    Duration,
+    Leverage,
+    Money,
+    Percent,
+    UnitError,
+    leverage_from_margin,
+    parse_leverage,
+    parse_percent,
+)
 from compliance.evaluate.builtins import REGISTRY, SignatureError
-from compliance.evaluate.values import (MISSING, arith, as_margin, compare, compare_op, equal, kind_of,
-                                        member, negate, shift_date)
+from compliance.evaluate.values import (
+    MISSING,
+    arith,
+    as_margin,
+    compare,
+    compare_op,
+    equal,
+    kind_of,
+    member,
+    negate,
+    shift_date,
+)
 
 D = Decimal
 
@@ -313,9 +331,13 @@ SIGNATURES: dict[str, tuple[list[T.Type], T.Type, list[list[T.Type]]]] = {
     "claim_explanation": ([S, T.map_of(LS)], S, [[B, T.map_of(LS)]]),
     "contradicts": ([S, S, T.map_of(LS)], B, [[S], [S, N], [S, S, LS]]),
     "first_contradiction": ([LS, S], S, [[S, B]]),
-    "language_of": ([S], S, [[LS], [N], [S, S]]),
+    "contradiction_explanation": ([S, S], S, [[S], [S, N]]),
+    "language_of": ([LS], S, [[N], [MP], [S, S]]),
     "leverages_in": ([S], T.list_of(L), [[N], []]),
     "percentages_of": ([LS, S], T.list_of(P), [[S], [S, N]]),
+    "leverages_other_than": ([LS, MP], T.list_of(L), [[S], [S, P], [N, L]]),
+    "percentages_other_than": ([S, S, T.list_of(P)], T.list_of(P), [[S, S], [S, S, L], [S, N, P]]),
+    "currency_pair": ([S], LS, [[LS], [N], [S, S]]),
 }
 
 

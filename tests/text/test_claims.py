@@ -117,9 +117,9 @@ def test_only_the_kinds_asked_for() -> None:
 
 
 def test_the_vocabulary_is_data() -> None:
-    house = {"guarantee": ["pledge*"], "object": ["payout*"]}
-    assert claims("We pledge monthly payouts.", house)
-    assert not claims("We pledge monthly payouts.")          # not a default guarantee word
+    house = {"guarantee": ["vouch*"], "object": ["payout*"]}
+    assert claims("We vouch for monthly payouts.", house)
+    assert not claims("We vouch for monthly payouts.")       # not a default guarantee word
     assert not claims("Guaranteed returns.", house)           # the house list replaced the default
     assert claims("Zero risk.", {"no_risk_terms": []})        # other families keep their defaults
     assert not claims("Zero risk.", {"none": [], "no_risk_terms": []})

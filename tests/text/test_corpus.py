@@ -3,8 +3,12 @@ figures reached (a regression fails), and each finding must point at its labelle
 
 ``dev`` is the part the analysers were tuned against; ``holdout`` was written before any tuning
 ``late`` after the tuning rounds and ``final`` after the last fix, none of them tuned against
-(``holdout`` and ``late`` were measured, then their misses fixed; ``final`` was measured once). The floors are those measured,
-rounded down."""
+(``holdout`` and ``late`` were measured, then their misses fixed; ``final`` was measured once);
+``untouched`` was written for the rulesets' end-to-end measurement, scored once, then the misses
+that word families could fix were fixed (what is left is in its floor); ``untouched2`` was written
+after those fixes and scored once for the final measurement, then three words were added. The
+floors are those
+measured, rounded down."""
 from __future__ import annotations
 
 import glob
@@ -15,7 +19,8 @@ import pytest
 from compliance.text.evaluation import load, score, score_numbers
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "corpus", "prose")
-FLOORS = {"dev": (0.99, 0.99), "holdout": (0.97, 0.97), "late": (0.97, 0.97), "final": (0.97, 0.97)}
+FLOORS = {"dev": (0.99, 0.99), "holdout": (0.97, 0.97), "late": (0.97, 0.97), "final": (0.97, 0.97),
+          "untouched": (0.99, 0.88), "untouched2": (0.96, 0.91)}
 SPAN_FLOOR = 0.95
 
 
@@ -40,7 +45,7 @@ def test_numbers_stated_in_prose(part: str) -> None:
 
 
 def test_the_corpus_has_the_shape_it_claims() -> None:
-    dev, holdout = _items("dev"), _items("holdout") + _items("late") + _items("final")
+    dev, holdout = _items("dev"), _items("holdout") + _items("late") + _items("final") + _items("untouched") + _items("untouched2")
     everything = dev + holdout
     assert len(everything) >= 800
     assert len(holdout) >= 0.3 * len(everything)
