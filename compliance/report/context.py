@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from compliance.findings import Finding, Report
+from compliance.findings import SEVERITY_RANK, Finding, Report, Summary
 from compliance.report.charts import audit_charts
 from compliance.report.common import (
     SEVERITY_ORDER, document_ids, document_paths, is_failure, location, plural, rule_index,
@@ -97,6 +97,15 @@ def _audit_view(extra: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _failing(summary: Summary, fail_on: str) -> int:
+    """How many unwaived findings reach ``fail_on``, by the report's true totals."""
+    counts = {"error": summary.errors, "warning": summary.warnings, "info": summary.info}
+    if fail_on not in SEVERITY_RANK:
+        return 0
+    return sum(count for severity, count in counts.items()
+               if SEVERITY_RANK[severity] >= SEVERITY_RANK[fail_on])
+
+
 def report_context(report: Report, *, fail_on: str = "error") -> dict[str, Any]:
     summary = report.summary
     rules = rule_index(report)
@@ -117,12 +126,15 @@ def report_context(report: Report, *, fail_on: str = "error") -> dict[str, Any]:
     disabled = [{"ruleset": ruleset.name, "rule_id": rule_id, "reason": reason,
                  "title": rule_title(rules, ruleset.name, rule_id)}
                 for ruleset in report.rulesets for rule_id, reason in ruleset.disabled]
-    failing = sum(is_failure(f, fail_on) for f in (*report.findings, *report.notices))
+    listed_failing = sum(is_failure(f, fail_on) for f in (*report.findings, *report.notices))
     return {
         "kind": report.kind,
         "verdict": "FAIL" if report.exit_code(fail_on) else "PASS",
         "fail_on": fail_on,
-        "failing": failing,
+        # An audit lists at most --max-findings per rule: the verdict counts every breach, and
+        # says apart how many of them the report lists.
+        "failing": _failing(summary, fail_on),
+        "listed_failing": listed_failing,
         "summary": {"errors": summary.errors, "warnings": summary.warnings, "info": summary.info,
                     "rules_evaluated": summary.rules_evaluated, "passed": summary.passed,
                     "not_applicable": summary.not_applicable, "waived": summary.waived,

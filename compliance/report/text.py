@@ -176,10 +176,17 @@ def _audit_lines(extra: Mapping[str, Any], paint: Callable[[str, str], str]) -> 
                          f"(share {count.get('share')}, money involved "
                          f"{_money(count.get('money_involved'), count.get('money_currency'))})")
             for offender in count.get("top_offenders", [])[:TEXT_TOP_OFFENDERS]:
-                lines.append(f"      {offender.get('account_id')}: {offender.get('value')}"
+                lines.append(f"      {offender.get('account_id')}: "
+                             f"{_column_label(count)}{offender.get('value')}"
                              f"  {offender.get('message', '')}".rstrip())
         lines.append("")
     return lines
+
+
+def _column_label(count: dict[str, Any]) -> str:
+    """The money column an offender's value is read from, as a label before the value."""
+    column = count.get("money_column")
+    return f"{str(column).replace('_', ' ')} " if column else ""
 
 
 # ---- binding limits (several rulesets at once; compliance.binding) ----------------------------------

@@ -163,6 +163,24 @@ def test_max_findings_truncates_the_list_but_not_the_totals(capsys, files, limit
     assert code == 1
 
 
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_the_verdict_counts_every_breach_and_says_how_many_are_listed(capsys, files, tmp_path, fmt):
+    rows = [f"M{i},retail,100,{i % 7 - 3}.25,10,{1000 + i}.50,EUR,true,gold" for i in range(50)]
+    path = tmp_path / "many.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n")
+    _, out, _ = audit(capsys, str(path), "--ruleset", files["rules"], "--format", "json",
+                      "--max-findings", "2")
+    report = json.loads(out)
+    errors, listed = report["summary"]["errors"], len(report["findings"])
+    assert listed < errors
+    _, page, _ = audit(capsys, str(path), "--ruleset", files["rules"], "--format", fmt,
+                       "--max-findings", "2")
+    assert f"{errors} findings at or above error ({listed} listed)" in page
+    # the top offenders' amount column is named, not a bare "Value"
+    assert "| Account | Value |" not in page and '<th>Account</th><th class="num">Value<' not in page
+    assert "| Account | " in page or "<th>Account</th>" in page
+
+
 def test_max_findings_on_many_accounts_keeps_exact_totals(capsys, files, tmp_path):
     rows = [f"M{i},retail,100,{i % 7 - 3}.25,10,{1000 + i}.50,EUR,true,gold" for i in range(500)]
     path = tmp_path / "many.csv"

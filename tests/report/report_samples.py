@@ -142,7 +142,7 @@ def make_audit_report() -> Report:
         "rule_counts": [
             {"rule_id": "ACC-NEG", "title": "No negative equity under protection",
              "topic": "account_state", "severity": "error", "breaches": 2, "share": "0.0017",
-             "money_involved": "2430.50",
+             "money_involved": "2430.50", "money_column": "equity",
              "top_offenders": [{"account_id": "A-1076", "value": "-2310.00",
                                 "message": "negative equity under protection"},
                                {"account_id": "A-1003", "value": "-120.50",

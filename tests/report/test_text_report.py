@@ -42,7 +42,7 @@ def test_audit_shows_metrics_stress_and_rule_counts(audit_report: Report) -> Non
     assert "leverage percentiles: p50 4.2, p90 18.7, p99 29.9" in text
     assert "-20%" in text and "162400.75" in text
     assert "ACC-NEG  No negative equity under protection: 2 accounts" in text
-    assert "A-1076: -2310.00" in text
+    assert "A-1076: equity -2310.00" in text  # the column the amount is read from
     assert text.rstrip().endswith("in 1 snapshot; 1 rule passed, 0 not applicable, 0 waived")
 
 
