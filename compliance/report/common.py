@@ -1,10 +1,11 @@
-"""Small helpers the renderers share: grouping, counting words, locations and relative URIs."""
+"""Small helpers the renderers share: grouping, counting words, money, locations and relative URIs."""
 from __future__ import annotations
 
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from compliance.findings import SEVERITY_RANK, Finding, Report, RuleInfo
@@ -131,3 +132,18 @@ def markdown_escape(text: object) -> str:
     value = _LINE_BREAKS.sub(" ", str(text))
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_BACKSLASH.sub(lambda match: "\\" + match.group(0), value)
+
+
+def money(amount: Any, currency: Any = None, by_currency: Mapping[str, Any] | None = None) -> Any:
+    """``94.31 EUR`` when the currency is known; the amount as it is otherwise. A total a book in
+    several currencies has none of (no exchange rates given) reads per currency,
+    ``120.00 EUR; 35.50 USD``, from ``by_currency``; None with nothing to show reads n/a."""
+    if amount is None and by_currency:
+        return "; ".join(f"{value} {code}" for code, value in sorted(by_currency.items()) if value is not None)
+    return f"{amount} {currency}" if amount is not None and currency else amount
+
+
+def amounts_of(by_currency: Mapping[str, Mapping[str, Any]] | None, key: str) -> dict[str, Any]:
+    """One figure (``key``) of each currency of a per-currency table such as the negative
+    equity's ``by_currency``."""
+    return {code: figures[key] for code, figures in (by_currency or {}).items() if key in figures}

@@ -12,8 +12,8 @@ from markupsafe import Markup
 from compliance.findings import SEVERITY_RANK, Finding, Report, Summary
 from compliance.report.charts import audit_charts
 from compliance.report.common import (
-    SEVERITY_ORDER, document_ids, document_paths, is_failure, location, plural, rule_index,
-    rule_title, sorted_findings,
+    SEVERITY_ORDER, amounts_of, document_ids, document_paths, is_failure, location, money, plural,
+    rule_index, rule_title, sorted_findings,
 )
 
 # The spec's controlled vocabulary, in the order a regulator's report walks through it.
@@ -178,9 +178,4 @@ def max_count(entries: Any, key: str = "count") -> Any:
 
 
 TEMPLATE_HELPERS = {"plural": plural, "bar": bar, "max_count": max_count}
-def money(amount: Any, currency: Any = None) -> Any:
-    """``94.31 EUR`` when the currency is known; the amount as it is otherwise (None reads n/a)."""
-    return f"{amount} {currency}" if amount is not None and currency else amount
-
-
-TEMPLATE_FILTERS = {"percent": percent, "money": money}
+TEMPLATE_FILTERS = {"percent": percent, "money": money, "amounts_of": amounts_of}

@@ -15,7 +15,8 @@ from typing import Any
 
 from compliance.findings import Finding, Report
 from compliance.report.common import (
-    document_ids, document_paths, location, plural, rule_index, rule_title, sorted_findings,
+    amounts_of, document_ids, document_paths, location, money, plural, rule_index, rule_title,
+    sorted_findings,
 )
 
 _STYLES = {"error": "1;31", "warning": "1;33", "info": "1;36", "waived": "2", "bold": "1",
@@ -59,9 +60,10 @@ def _painter(color: bool) -> Callable[[str, str], str]:
     return paint
 
 
-def _money(amount: Any, currency: Any) -> str:
-    """An amount with its currency when known; n/a when there is no amount."""
-    return f"{amount} {currency}" if amount is not None and currency else _shown(amount)
+def _money(amount: Any, currency: Any, by_currency: Any = None) -> str:
+    """An amount with its currency when known, per currency when a book in several has no total;
+    n/a when there is no amount."""
+    return _shown(money(amount, currency, by_currency))
 
 
 def _shown(value: Any) -> str:
@@ -141,10 +143,10 @@ def _audit_lines(extra: Mapping[str, Any], paint: Callable[[str, str], str]) -> 
                 lines.append(f"  accounts {label}: {_shown(metrics[key])}")
         negative = metrics.get("negative_equity")
         if negative:
-            currency = negative.get("currency")
+            currency, by_currency = negative.get("currency"), negative.get("by_currency")
             lines.append(f"  negative equity: {negative.get('accounts')} accounts, total "
-                         f"{_money(negative.get('total'), currency)}, platform owes "
-                         f"{_money(negative.get('platform_owes'), currency)}")
+                         f"{_money(negative.get('total'), currency, amounts_of(by_currency, 'total'))}, platform owes "
+                         f"{_money(negative.get('platform_owes'), currency, amounts_of(by_currency, 'platform_owes'))}")
         concentration = metrics.get("concentration")
         if concentration:
             lines.append(f"  top-10 exposure share: {concentration.get('top10_exposure_share')}")
@@ -174,7 +176,7 @@ def _audit_lines(extra: Mapping[str, Any], paint: Callable[[str, str], str]) -> 
             lines.append(f"  {paint(count.get('severity', 'info'), count.get('rule_id', '?'))}  "
                          f"{count.get('title', '')}: {plural(int(count.get('breaches', 0)), 'account')} "
                          f"(share {count.get('share')}, money involved "
-                         f"{_money(count.get('money_involved'), count.get('money_currency'))})")
+                         f"{_money(count.get('money_involved'), count.get('money_currency'), count.get('money_involved_by_currency'))})")
             for offender in count.get("top_offenders", [])[:TEXT_TOP_OFFENDERS]:
                 lines.append(f"      {offender.get('account_id')}: "
                              f"{_column_label(count)}{offender.get('value')}"

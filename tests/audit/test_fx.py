@@ -167,7 +167,9 @@ def test_a_rates_file_that_is_not_a_mapping(tmp_path: Path) -> None:
 def test_reports_name_the_currency_of_totals_and_the_rates(capsys, tmp_path: Path, form: str) -> None:
     rates = write(tmp_path, "rates.yaml", RATES)
     code, out, _err = audit(capsys, tmp_path, "--format", form, "--stress", "-10%")
-    assert "94.31" not in out and "n/a" in out            # mixed currencies, no rates: no total
+    assert "94.31" not in out                             # mixed currencies, no rates: no total,
+    assert "50.00 EUR; 30.00 GBP; 10.01 USD" in out        # but the money of each currency
+    assert "platform owes 50.00 EUR; 10.01 USD" in out if form == "text" else "50.00 EUR; 10.01 USD" in out
     code, out, _err = audit(capsys, tmp_path, "--format", form, "--stress", "-10%", "--fx-rates", rates)
     assert "94.31 EUR" in out and "59.21 EUR" in out
     assert "converted to EUR at the rates of 2026-01-30" in out
