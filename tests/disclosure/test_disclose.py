@@ -519,3 +519,20 @@ def test_quoted_chinese_loses_the_spaces_of_a_folded_line() -> None:
     assert quoted_text("您的亏损可能超过您 提交的全部担保物。 不保本") == "您的亏损可能超过您提交的全部担保物。不保本"
     assert quoted_text("CFDs are complex instruments") == "CFDs are complex instruments"
     assert quoted_text("融资融券 (margin trading) 交易") == "融资融券 (margin trading) 交易"
+
+
+# Chinese fonts as each system ships them: Windows, macOS, Linux (Noto and WenQuanYi packages).
+CJK_FONTS = {"windows": "Microsoft YaHei", "macos": "PingFang SC", "linux": "Noto Sans CJK SC",
+             "linux-small": "WenQuanYi Micro Hei"}
+
+
+@pytest.mark.parametrize("lang, noted", [("zh", True), ("en", False)])
+def test_chinese_html_names_fonts_of_every_system_and_notes_when_none_is_found(lang: str, noted: bool) -> None:
+    html = render_disclosure(disclose(CN_LOAN), lang, "html")
+    body_font = re.search(r"body \{ font: ([^;]+);", html).group(1)
+    probe = re.search(r'@font-face \{ font-family: "cjk-font-present";([^}]+)\}', html).group(1)
+    for font in CJK_FONTS.values():
+        assert f'"{font}"' in body_font and f'local("{font}")' in probe
+    # The note shows only where the probe face is missing (size-adjust shrinks it where present).
+    assert "size-adjust: 1%" in probe
+    assert ('class="cjk-font-note"' in html) is noted

@@ -1,4 +1,4 @@
-"""The audit HTML opened in a real browser: headless Chromium renders it to a PNG without console
+"""The audit HTML and a Chinese disclosure opened in a real browser: headless Chromium renders it to a PNG without console
 errors. Skipped where Chromium is not installed (CI installs Debian's ``chromium``)."""
 from __future__ import annotations
 
@@ -54,3 +54,17 @@ def test_console_error_detection_works(tmp_path: Path) -> None:
                     encoding="utf-8")
     _, log = _screenshot(page, tmp_path)
     assert any("no_such_function" in line for line in _console_errors(log, page)), log[-2000:]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_chinese_disclosure_html_renders_in_chromium(tmp_path: Path) -> None:
+    from compliance.disclosure import build_disclosure, render_disclosure
+    from compliance.documents.contract import load_contract
+
+    contract = Path(__file__).parents[2] / "contract_templates" / "cn_margin_loan_peizi.yaml"
+    page = tmp_path / "disclosure.html"
+    statement = build_disclosure(load_contract(str(contract)))
+    page.write_text(render_disclosure(statement, "zh", "html"), encoding="utf-8")
+    shot, log = _screenshot(page, tmp_path)
+    assert shot.is_file() and shot.stat().st_size > 10_000, log[-2000:]
+    assert _console_errors(log, page) == []
