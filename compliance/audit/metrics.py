@@ -73,6 +73,13 @@ def histogram(values: np.ndarray, edges: tuple[float, ...]) -> list[dict[str, An
             for low, high, count in zip(edges[:-1], edges[1:], counts)]
 
 
+def margin_level_edges(warning_level: Decimal | None, close_out_level: Decimal) -> tuple[float, ...]:
+    """The margin-level buckets (percent) with the warning and close-out lines among their edges,
+    so that the accounts under each line are counted apart from those just above it."""
+    lines = {float(level * 100) for level in (warning_level, close_out_level) if level is not None}
+    return tuple(sorted(set(MARGIN_LEVEL_BUCKETS) | {line for line in lines if math.isfinite(line)}))
+
+
 def percentiles(values: np.ndarray, places: int) -> dict[str, str | None]:
     if values.size == 0:
         return {**{f"p{q}": None for q in PERCENTILES}, "max": None}
@@ -203,7 +210,7 @@ def compute_metrics(snapshot: Snapshot, *, warning_level: Decimal | None, close_
     with np.errstate(over="ignore"):  # a level beyond the float range is inf, as the tests expect
         level = equity[has_margin] / margin[has_margin] * 100.0
     margin_json = {"percentiles": percentiles(level, 2),
-                   "histogram": histogram(level, MARGIN_LEVEL_BUCKETS),
+                   "histogram": histogram(level, margin_level_edges(warning_level, close_out_level)),
                    "no_margin_used": int((~has_margin).sum())}
 
     under_warning = None

@@ -118,3 +118,17 @@ def test_amounts_beyond_the_exact_range_are_refused_at_their_cell(tmp_path):
         load_snapshot(str(path))
     first = caught.value.diagnostics[0]
     assert (first.line, first.column) == (2, len("A,retail,0,") + 1)
+
+@pytest.mark.parametrize("warning, close_out, buckets", [
+    # a warning line at 75%: A6 (exactly 75%) counts above it, A2 (50%) under it
+    (Decimal("0.75"), Decimal("0.5"), {"-inf-0": 1, "50-75": 1, "75-80": 1, "200-500": 0, "500-inf": 2}),
+    # lines that are not fixed edges (30%, 65%) become edges of their own
+    (Decimal("0.65"), Decimal("0.3"), {"0-30": 0, "30-50": 0, "50-65": 1, "65-80": 1}),
+])
+def test_the_margin_histogram_has_the_warning_and_close_out_lines_as_edges(tmp_path, warning, close_out,
+                                                                          buckets):
+    out = compute_metrics(load_snapshot(book(tmp_path)), warning_level=warning, close_out_level=close_out,
+                          close_out_at_or_below=False).to_json()
+    histogram = {b["bucket"]: b["count"] for b in out["margin_level"]["histogram"]}
+    assert {bucket: histogram[bucket] for bucket in buckets} == buckets
+    assert sum(histogram.values()) == 5       # every account with margin used, once
